@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mailbox: internal definitions shared by the module's files.
+ *
+ * Objects
+ * -------
+ * struct mbx_space   one per open of /dev/mailbox (file->private_data). It
+ *                    owns a name table: an xarray index -> struct mbx_entry
+ *                    and a reverse map port -> entry (rbtree) so that one
+ *                    port has at most one send/receive name per space.
+ *                    Lifetime: the file's; freed by release().
+ * struct mbx_entry   one name in one space. Holds one reference on its port
+ *                    (none for a dead name). Freed when its last right goes.
+ * struct mbx_port    a message queue. Refcounted (@ref): entries, in-flight
+ *                    rights, queued messages and waiters hold references.
+ *                    A port is "active" until its receive right is
+ *                    destroyed; then it is marked dead, its queue drained and
+ *                    every waiter woken. Send rights to a dead port are
+ *                    turned into dead names lazily, the next time their space
+ *                    looks at the name (as XNU's ipc_right_check does).
+ * struct mbx_msg     a queued message; owns the destination right it was
+ *                    sent through and the reply right it carries.
+ * struct mbx_right   a right in flight (taken out of a space by copyin, not
+ *                    yet put into a space by copyout): a port reference plus
+ *                    one send or send-once right counted in the port.
+ *
+ * Locking
+ * -------
+ * space->lock (mutex)  protects the space's name table, every entry's
+ *                      fields and the reverse map. May sleep under it.
+ * port->lock (spinlock) protects the port's queue, counters and @active.
+ *
+ * Order: space->lock, then port->lock. Two spaces (insert_right into a
+ * foreign space) are taken in address order, the second with
+ * SINGLE_DEPTH_NESTING. Never two port locks at once. Never user memory
+ * under port->lock. Wait queues have their own locks and are always taken
+ * inside port->lock (prepare_to_wait) or with no lock (wake_up).
+ *
+ * Rights accounting (as XNU): port->srights counts send rights, one per
+ * space entry holding SEND (whatever its user references) plus one per
+ * message carrying a send right; port->sorights counts send-once rights
+ * likewise. port->mscount counts MAKE_SEND operations.
+ */
+#ifndef _MAILBOX_INTERNAL_H
+#define _MAILBOX_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/file.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "../uapi/linux/mailbox.h"
+
+struct seq_file;
+
+/* Highest name index: keeps every name below MAILBOX_PORT_DEAD. */
+#define MBX_INDEX_MAX		0x00fffffeU
+#define MBX_HEADER_SIZE		((u32)sizeof(struct mailbox_msg_header))
+#define MBX_TRAILER_SIZE	((u32)sizeof(struct mailbox_msg_trailer))
+
+/* Module parameters (main.c), read-only after load. */
+extern unsigned int mbx_max_msg_size;
+extern unsigned int mbx_qlimit_max;
+extern unsigned int mbx_max_names;
+
+struct mbx_port {
+	refcount_t ref;			/* (atomic) */
+	spinlock_t lock;
+	bool active;			/* (protected by @lock; READ_ONCE ok) */
+	struct list_head msgs;		/* (protected by @lock) */
+	u32 msgcount;			/* (protected by @lock) */
+	u32 qlimit;			/* (protected by @lock) */
+	u32 seqno;			/* (protected by @lock) */
+	u32 mscount;			/* (protected by @lock) */
+	u32 srights;			/* (protected by @lock) */
+	u32 sorights;			/* (protected by @lock) */
+	wait_queue_head_t rcv_wait;	/* receivers, exclusive waits */
+	wait_queue_head_t send_wait;	/* senders on a full queue, exclusive */
+};
+
+struct mbx_entry {
+	u32 name;			/* (set at insert) */
+	u32 type;			/* MAILBOX_PORT_TYPE_* (space->lock) */
+	u32 urefs;			/* send or dead-name urefs (space->lock) */
+	struct mbx_port *port;		/* ref held; NULL for a dead name */
+	struct rb_node rb;		/* in space->by_port while linked */
+	bool linked;			/* (space->lock) in space->by_port */
+};
+
+struct mbx_space {
+	struct mutex lock;		/* see "Locking" above */
+	struct xarray names;		/* (protected by @lock) */
+	struct rb_root by_port;		/* (protected by @lock) */
+	u32 next_index;			/* (protected by @lock) cyclic allocator */
+	u32 gen;			/* (protected by @lock) name generation */
+	u32 nr_names;			/* (protected by @lock) */
+};
+
+struct mbx_right {
+	struct mbx_port *port;		/* ref held, NULL if none */
+	u32 type;			/* MAILBOX_MSG_TYPE_PORT_SEND{,_ONCE} */
+};
+
+struct mbx_msg {
+	struct list_head link;		/* in port->msgs (port->lock) */
+	u32 size;			/* header + body */
+	u32 bits;			/* header bits as sent */
+	s32 id;
+	struct mbx_right dest;		/* the right the message was sent through */
+	struct mbx_right reply;		/* the reply right carried, if any */
+	struct pid *pid;		/* sender's thread group */
+	kuid_t uid;
+	kgid_t gid;
+	u8 body[];			/* size - MBX_HEADER_SIZE bytes */
+};
+
+/*
+ * A copyin transaction: the entry changes made while taking rights out of a
+ * space, so that they can be committed (emptied entries freed) or undone
+ * exactly, all under space->lock.
+ */
+#define MBX_TXN_MAX	4
+struct mbx_txn_rec {
+	struct mbx_entry *entry;
+	u32 name;
+	u32 type;			/* entry->type before */
+	u32 urefs;			/* entry->urefs before */
+	struct mbx_right *right;	/* the right the copyin produced */
+	struct mbx_port *port;		/* counters changed on this port */
+	u32 srights;			/* added to port->srights */
+	u32 sorights;			/* added to port->sorights */
+	u32 mscount;			/* added to port->mscount */
+};
+
+struct mbx_txn {
+	unsigned int n;
+	struct mbx_txn_rec rec[MBX_TXN_MAX];
+};
+
+/* stats.c */
+enum mbx_stat {
+	MBX_STAT_SPACES,
+	MBX_STAT_PORTS,
+	MBX_STAT_ENTRIES,
+	MBX_STAT_MESSAGES,
+	MBX_STAT_MESSAGE_BYTES,
+	MBX_STAT_TOTAL_PORTS,
+	MBX_STAT_TOTAL_SENT,
+	MBX_STAT_TOTAL_RECEIVED,
+	MBX_STAT_TOTAL_DESTROYED,
+	MBX_STAT_NR,
+};
+
+void mbx_stat_add(enum mbx_stat stat, long delta);
+void mbx_stats_init(void);
+void mbx_stats_exit(void);
+
+/* port.c */
+int mbx_port_cache_init(void);
+void mbx_port_cache_exit(void);
+struct mbx_port *mbx_port_alloc(void);
+void mbx_port_put(struct mbx_port *port);
+static inline struct mbx_port *mbx_port_get(struct mbx_port *port)
+{
+	refcount_inc(&port->ref);
+	return port;
+}
+
+void mbx_port_destroy(struct mbx_port *port);
+struct mbx_port *mbx_receive_port(struct mbx_space *space, u32 name);
+int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg);
+
+/* space.c */
+int mbx_entry_cache_init(void);
+void mbx_entry_cache_exit(void);
+struct mbx_space *mbx_space_create(void);
+void mbx_space_destroy(struct mbx_space *space);
+struct mbx_entry *mbx_entry_alloc(void);
+void mbx_entry_free(struct mbx_entry *entry);
+struct mbx_entry *mbx_lookup_locked(struct mbx_space *space, u32 name);
+struct mbx_entry *mbx_lookup_port_locked(struct mbx_space *space,
+					 struct mbx_port *port);
+int mbx_insert_locked(struct mbx_space *space, struct mbx_entry *entry,
+		      u32 name);
+void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry);
+void mbx_link_locked(struct mbx_space *space, struct mbx_entry *entry);
+bool mbx_check_dead_locked(struct mbx_space *space, struct mbx_entry *entry);
+void mbx_space_show(struct seq_file *m, struct mbx_space *space);
+
+/* right.c */
+void mbx_right_release(struct mbx_right *right);
+int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
+		      struct mbx_txn *txn, struct mbx_right *right);
+void mbx_txn_commit_locked(struct mbx_space *space, struct mbx_txn *txn);
+void mbx_txn_undo_locked(struct mbx_space *space, struct mbx_txn *txn);
+int mbx_copyout_locked(struct mbx_space *space, struct mbx_right *right,
+		       u32 want, struct mbx_entry **spare, u32 *name);
+int mbx_destroy_entry_rights_locked(struct mbx_space *space,
+				    struct mbx_entry *entry);
+int mbx_ioctl_allocate(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_deallocate(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_destroy(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_mod_refs(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_insert_right(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_type(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_names(struct mbx_space *space, void __user *uarg);
+
+/* msg.c */
+void mbx_msg_destroy(struct mbx_msg *msg);
+int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
+
+/* main.c */
+struct mbx_space *mbx_space_from_fd(int fd, struct fd *f);
+
+#endif /* _MAILBOX_INTERNAL_H */

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mailbox: messages, send and receive (MAILBOX_IOC_MSG).
+ *
+ * A message is allocated and filled from user memory before any lock is
+ * taken. Sending copies in the destination and reply rights under the
+ * sender's space->lock, then queues the message under the destination
+ * port's lock; if the queue is full (or the port died) the copyin is undone,
+ * so a failed or waiting send holds no right. A queued message owns its
+ * rights and a reference on its destination; it leaves the queue by
+ * receive (rights copied out into the receiver's space) or by the port's
+ * destruction (mbx_msg_destroy(): rights released).
+ *
+ * Waits are exclusive: a send wakes one receiver, a receive that frees a
+ * slot wakes one sender. A waiter that gives up re-checks its condition
+ * first, and one that leaves without using what it was woken for passes the
+ * wake-up on, so no wake-up is lost.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/hrtimer.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/pagemap.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+struct mbx_timeout {
+	bool nowait;
+	bool forever;
+	ktime_t deadline;
+};
+
+static void mbx_timeout_init(struct mbx_timeout *t, bool has_timeout,
+			     u64 ns, bool nonblock)
+{
+	t->nowait = false;
+	t->forever = false;
+	if (!has_timeout) {
+		t->nowait = nonblock;
+		t->forever = !nonblock;
+	} else if (ns == 0) {
+		t->nowait = true;
+	} else if (ns >= KTIME_MAX) {
+		t->forever = true;
+	} else {
+		t->deadline = ktime_add_safe(ktime_get(), ns_to_ktime(ns));
+	}
+}
+
+/*
+ * Sleep on @wq until woken, the deadline passes or a signal arrives.
+ * Return: 0 (woken: re-check), -ETIMEDOUT or -EINTR.
+ */
+static int mbx_wait_locked(struct mbx_port *port, wait_queue_head_t *wq,
+			   struct mbx_timeout *t)
+	__must_hold(&port->lock)
+{
+	DEFINE_WAIT(wait);
+	int ret = 0;
+
+	lockdep_assert_held(&port->lock);
+	prepare_to_wait_exclusive(wq, &wait, TASK_INTERRUPTIBLE);
+	spin_unlock(&port->lock);
+	if (t->forever) {
+		schedule();
+	} else if (!schedule_hrtimeout_range(&t->deadline,
+					     current->timer_slack_ns,
+					     HRTIMER_MODE_ABS)) {
+		ret = -ETIMEDOUT;
+	}
+	finish_wait(wq, &wait);
+	spin_lock(&port->lock);
+	if (!ret && signal_pending(current))
+		ret = -EINTR;
+	return ret;
+}
+
+static struct mbx_msg *mbx_msg_alloc(u32 size)
+{
+	struct mbx_msg *msg;
+
+	msg = kvmalloc(struct_size(msg, body, size - MBX_HEADER_SIZE),
+		       GFP_KERNEL_ACCOUNT);
+	if (!msg)
+		return NULL;
+	msg->size = size;
+	msg->dest.port = NULL;
+	msg->reply.port = NULL;
+	msg->pid = get_pid(task_tgid(current));
+	msg->uid = current_euid();
+	msg->gid = current_egid();
+	mbx_stat_add(MBX_STAT_MESSAGES, 1);
+	mbx_stat_add(MBX_STAT_MESSAGE_BYTES, size);
+	return msg;
+}
+
+/* Free @msg, releasing whatever rights it still carries. */
+static void mbx_msg_free(struct mbx_msg *msg)
+{
+	mbx_right_release(&msg->dest);
+	mbx_right_release(&msg->reply);
+	put_pid(msg->pid);
+	mbx_stat_add(MBX_STAT_MESSAGES, -1);
+	mbx_stat_add(MBX_STAT_MESSAGE_BYTES, -(long)msg->size);
+	kvfree(msg);
+}
+
+/* A queued message that will never be received. */
+void mbx_msg_destroy(struct mbx_msg *msg)
+{
+	mbx_stat_add(MBX_STAT_TOTAL_DESTROYED, 1);
+	mbx_msg_free(msg);
+}
+
+static bool mbx_disposition_valid(u32 disposition)
+{
+	return disposition >= MAILBOX_MSG_TYPE_MOVE_SEND &&
+	       disposition <= MAILBOX_MSG_TYPE_MAKE_SEND_ONCE;
+}
+
+static bool mbx_port_full_locked(struct mbx_port *port, struct mbx_msg *msg)
+{
+	/* Mach: a send-once right can always send. */
+	return msg->dest.type == MAILBOX_MSG_TYPE_PORT_SEND &&
+	       port->msgcount >= port->qlimit;
+}
+
+/*
+ * Wake one exclusive waiter of @wq, a wait queue of @port. Waiters enqueue
+ * themselves under port->lock (mbx_wait_locked()), which we hold, so
+ * waitqueue_active() cannot miss one.
+ */
+static void mbx_wake_one_locked(struct mbx_port *port, wait_queue_head_t *wq,
+				bool sync)
+{
+	lockdep_assert_held(&port->lock);
+	/* Race-free: waiters are added under port->lock, see above. */
+	if (!waitqueue_active(wq))
+		return;
+	if (sync)
+		wake_up_interruptible_sync(wq);
+	else
+		wake_up_interruptible(wq);
+}
+
+/* Wake one blocked sender if there is room for it. */
+static void mbx_wake_sender_locked(struct mbx_port *port)
+{
+	if (port->msgcount < port->qlimit)
+		mbx_wake_one_locked(port, &port->send_wait, false);
+}
+
+/*
+ * Copy in the rights of @msg from @space and queue it on its destination,
+ * waiting for room as @t allows. On failure the message holds no right.
+ */
+static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
+				const struct mailbox_msg_header *hdr,
+				struct mbx_timeout *t, bool sync, u32 *status)
+{
+	u32 remote = MAILBOX_MSGH_REMOTE(hdr->bits);
+	u32 local = MAILBOX_MSGH_LOCAL(hdr->bits);
+	struct mbx_port *waited = NULL;
+	struct mbx_port *port;
+	struct mbx_txn txn;
+	int ret, wret = 0;
+
+	for (;;) {
+		txn.n = 0;
+		mutex_lock(&space->lock);
+		ret = mbx_copyin_locked(space, hdr->remote_port, remote, &txn,
+					&msg->dest);
+		if (ret) {
+			*status = MAILBOX_SEND_INVALID_DEST;
+			goto out_unlock;
+		}
+		if (hdr->local_port != MAILBOX_PORT_NULL) {
+			ret = mbx_copyin_locked(space, hdr->local_port, local,
+						&txn, &msg->reply);
+			if (ret) {
+				*status = MAILBOX_SEND_INVALID_REPLY;
+				goto out_undo;
+			}
+		}
+
+		port = msg->dest.port;
+		spin_lock(&port->lock);
+		if (!port->active) {
+			spin_unlock(&port->lock);
+			ret = -EPIPE;
+			*status = MAILBOX_SEND_INVALID_DEST;
+			goto out_undo;
+		}
+		if (!mbx_port_full_locked(port, msg))
+			break;
+
+		/* Full: give every right back, then wait for room. */
+		spin_unlock(&port->lock);
+		port = mbx_port_get(port);
+		mbx_txn_undo_locked(space, &txn);
+		mutex_unlock(&space->lock);
+		if (waited)
+			mbx_port_put(waited);
+		waited = port;
+
+		*status = MAILBOX_SEND_TIMED_OUT;
+		if (t->nowait)
+			return -EAGAIN;
+		spin_lock(&port->lock);
+		for (;;) {
+			if (!port->active || port->msgcount < port->qlimit) {
+				wret = 0;
+				break;
+			}
+			if (wret)
+				break;
+			wret = mbx_wait_locked(port, &port->send_wait, t);
+		}
+		spin_unlock(&port->lock);
+		if (wret == -EINTR) {
+			*status = MAILBOX_SEND_INTERRUPTED;
+			ret = -EINTR;
+			goto out_pass;
+		}
+		if (wret) {
+			ret = wret;
+			goto out_pass;
+		}
+	}
+
+	/* Queue it; port->lock held. */
+	list_add_tail(&msg->link, &port->msgs);
+	port->msgcount++;
+	mbx_wake_one_locked(port, &port->rcv_wait, sync);
+	spin_unlock(&port->lock);
+	mbx_txn_commit_locked(space, &txn);
+	mutex_unlock(&space->lock);
+	if (waited)
+		mbx_port_put(waited);
+	mbx_stat_add(MBX_STAT_TOTAL_SENT, 1);
+	return 0;
+
+out_undo:
+	mbx_txn_undo_locked(space, &txn);
+out_unlock:
+	mutex_unlock(&space->lock);
+out_pass:
+	if (waited) {
+		/* We may have been woken for room we are not using. */
+		spin_lock(&waited->lock);
+		mbx_wake_sender_locked(waited);
+		spin_unlock(&waited->lock);
+		mbx_port_put(waited);
+	}
+	return ret;
+}
+
+static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
+		    bool nonblock)
+{
+	const void __user *ubuf = u64_to_user_ptr(args->send_msg);
+	struct mailbox_msg_header hdr;
+	u32 size = args->send_size;
+	u32 remote, local;
+	bool has_reply;
+	struct mbx_timeout t;
+	struct mbx_msg *msg;
+	int ret;
+
+	if (size < MBX_HEADER_SIZE || size % 4) {
+		args->status = MAILBOX_SEND_MSG_TOO_SMALL;
+		return -EINVAL;
+	}
+	if (size > mbx_max_msg_size) {
+		args->status = MAILBOX_SEND_TOO_LARGE;
+		return -EMSGSIZE;
+	}
+	if (copy_from_user(&hdr, ubuf, sizeof(hdr))) {
+		args->status = MAILBOX_SEND_INVALID_DATA;
+		return -EFAULT;
+	}
+
+	remote = MAILBOX_MSGH_REMOTE(hdr.bits);
+	local = MAILBOX_MSGH_LOCAL(hdr.bits);
+	has_reply = hdr.local_port != MAILBOX_PORT_NULL;
+	/* A reply name and a reply disposition go together. */
+	if ((hdr.bits & ~(MAILBOX_MSGH_REMOTE_MASK | MAILBOX_MSGH_LOCAL_MASK)) ||
+	    hdr.voucher_port || !mbx_disposition_valid(remote) ||
+	    (local && !mbx_disposition_valid(local)) ||
+	    has_reply != !!local) {
+		args->status = MAILBOX_SEND_INVALID_HEADER;
+		return -EINVAL;
+	}
+
+	msg = mbx_msg_alloc(size);
+	if (!msg) {
+		args->status = MAILBOX_SEND_NO_BUFFER;
+		return -ENOMEM;
+	}
+	if (copy_from_user(msg->body, ubuf + MBX_HEADER_SIZE,
+			   size - MBX_HEADER_SIZE)) {
+		args->status = MAILBOX_SEND_INVALID_DATA;
+		ret = -EFAULT;
+		goto out_free;
+	}
+	msg->bits = hdr.bits;
+	msg->id = hdr.id;
+
+	mbx_timeout_init(&t, args->options & MAILBOX_MSG_SEND_TIMEOUT,
+			 args->send_timeout, nonblock);
+	ret = mbx_send_locked_loop(space, msg, &hdr, &t,
+				   args->options & MAILBOX_MSG_RCV,
+				   &args->status);
+	if (ret)
+		goto out_free;
+	return 0;
+
+out_free:
+	mbx_msg_free(msg);
+	return ret;
+}
+
+static struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno)
+{
+	struct mbx_msg *msg;
+
+	msg = list_first_entry(&port->msgs, struct mbx_msg, link);
+	list_del(&msg->link);
+	port->msgcount--;
+	*seqno = port->seqno++;
+	mbx_wake_sender_locked(port);
+	return msg;
+}
+
+/* Put back a message whose copy to user memory failed. */
+static void mbx_requeue(struct mbx_port *port, struct mbx_msg *msg, u32 seqno)
+{
+	spin_lock(&port->lock);
+	if (port->active) {
+		list_add(&msg->link, &port->msgs);
+		port->msgcount++;
+		if (port->seqno == seqno + 1)
+			port->seqno = seqno;
+		msg = NULL;
+	}
+	spin_unlock(&port->lock);
+	if (msg)
+		mbx_msg_destroy(msg);
+}
+
+static void mbx_fill_trailer(struct mailbox_msg_trailer *tr,
+			     struct mbx_msg *msg, u32 seqno)
+{
+	tr->type = MAILBOX_TRAILER_FORMAT_0;
+	tr->size = MBX_TRAILER_SIZE;
+	tr->seqno = seqno;
+	tr->sender_pid = pid_vnr(msg->pid);
+	tr->sender_uid = from_kuid_munged(current_user_ns(), msg->uid);
+	tr->sender_gid = from_kgid_munged(current_user_ns(), msg->gid);
+}
+
+/*
+ * Wait for a message that fits. Return: the dequeued message, or an
+ * ERR_PTR with @args->status and @args->rcv_size set.
+ */
+static struct mbx_msg *mbx_receive_wait(struct mbx_port *port,
+					struct mailbox_msg *args,
+					void __user *ubuf, u32 trailer,
+					struct mbx_timeout *t, u32 *seqno)
+{
+	struct mbx_msg *msg;
+	u32 faulted = 0, needed;
+	int ret = 0;
+
+	spin_lock(&port->lock);
+	for (;;) {
+		if (!port->active) {
+			args->status = MAILBOX_RCV_PORT_DIED;
+			ret = -EPIPE;
+			break;
+		}
+		msg = list_first_entry_or_null(&port->msgs, struct mbx_msg,
+					       link);
+		if (msg) {
+			needed = msg->size + trailer;
+			if (needed > args->rcv_size) {
+				args->rcv_size = needed;
+				args->status = MAILBOX_RCV_TOO_LARGE;
+				if (args->options & MAILBOX_MSG_RCV_LARGE) {
+					/* Let a receiver with room have it. */
+					mbx_wake_one_locked(port, &port->rcv_wait,
+							    false);
+					spin_unlock(&port->lock);
+					return ERR_PTR(-EMSGSIZE);
+				}
+				msg = mbx_dequeue_locked(port, seqno);
+				spin_unlock(&port->lock);
+				mbx_msg_destroy(msg);
+				return ERR_PTR(-EMSGSIZE);
+			}
+			if (faulted >= needed) {
+				msg = mbx_dequeue_locked(port, seqno);
+				spin_unlock(&port->lock);
+				return msg;
+			}
+			/* Make the buffer present, so the copy cannot fail. */
+			spin_unlock(&port->lock);
+			if (fault_in_writeable(ubuf, needed)) {
+				args->status = MAILBOX_RCV_INVALID_DATA;
+				ret = -EFAULT;
+				spin_lock(&port->lock);
+				break;
+			}
+			faulted = needed;
+			spin_lock(&port->lock);
+			continue;
+		}
+		if (ret) {
+			args->status = ret == -EINTR ? MAILBOX_RCV_INTERRUPTED :
+				       MAILBOX_RCV_TIMED_OUT;
+			break;
+		}
+		if (t->nowait) {
+			args->status = MAILBOX_RCV_TIMED_OUT;
+			ret = -EAGAIN;
+			break;
+		}
+		ret = mbx_wait_locked(port, &port->rcv_wait, t);
+	}
+	/* Leaving without a message: pass on a wake-up we may have taken. */
+	if (port->active && !list_empty(&port->msgs))
+		mbx_wake_one_locked(port, &port->rcv_wait, false);
+	spin_unlock(&port->lock);
+	return ERR_PTR(ret);
+}
+
+static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
+		       bool nonblock)
+{
+	u32 trailer = (args->options & MAILBOX_MSG_RCV_TRAILER) ?
+		      MBX_TRAILER_SIZE : 0;
+	void __user *ubuf = u64_to_user_ptr(args->rcv_msg);
+	struct mailbox_msg_header hdr = { };
+	struct mailbox_msg_trailer tr;
+	struct mbx_entry *spare = NULL;
+	struct mbx_port *port;
+	struct mbx_timeout t;
+	struct mbx_msg *msg;
+	u32 seqno;
+	int ret;
+
+	port = mbx_receive_port(space, args->rcv_name);
+	if (IS_ERR(port)) {
+		args->status = MAILBOX_RCV_INVALID_NAME;
+		return PTR_ERR(port);
+	}
+	mbx_timeout_init(&t, args->options & MAILBOX_MSG_RCV_TIMEOUT,
+			 args->rcv_timeout, nonblock);
+	msg = mbx_receive_wait(port, args, ubuf, trailer, &t, &seqno);
+	if (IS_ERR(msg)) {
+		ret = PTR_ERR(msg);
+		goto out_put;
+	}
+
+	if (trailer)
+		mbx_fill_trailer(&tr, msg, seqno);
+	if (copy_to_user(ubuf + MBX_HEADER_SIZE, msg->body,
+			 msg->size - MBX_HEADER_SIZE) ||
+	    (trailer && copy_to_user(ubuf + msg->size, &tr, trailer))) {
+		mbx_requeue(port, msg, seqno);
+		args->status = MAILBOX_RCV_INVALID_DATA;
+		ret = -EFAULT;
+		goto out_put;
+	}
+
+	args->rcv_size = msg->size + trailer;
+	hdr.bits = MAILBOX_MSGH_BITS(0, msg->dest.type);
+	hdr.size = msg->size;
+	hdr.local_port = args->rcv_name;
+	hdr.id = msg->id;
+	ret = 0;
+	if (msg->reply.port) {
+		spare = mbx_entry_alloc();
+		hdr.bits |= msg->reply.type;
+		mutex_lock(&space->lock);
+		ret = mbx_copyout_locked(space, &msg->reply, MAILBOX_PORT_NULL,
+					 &spare, &hdr.remote_port);
+		mutex_unlock(&space->lock);
+		if (ret == -EPIPE) {
+			/* The reply port died in flight. */
+			hdr.remote_port = MAILBOX_PORT_DEAD;
+			ret = 0;
+		}
+		if (spare)
+			mbx_entry_free(spare);
+	}
+	mbx_msg_free(msg);
+	mbx_stat_add(MBX_STAT_TOTAL_RECEIVED, 1);
+	if (ret) {
+		args->status = MAILBOX_RCV_HEADER_ERROR;
+		goto out_put;
+	}
+
+	if (copy_to_user(ubuf, &hdr, sizeof(hdr))) {
+		args->status = MAILBOX_RCV_INVALID_DATA;
+		ret = -EFAULT;
+		goto out_put;
+	}
+	args->status = MAILBOX_MSG_SUCCESS;
+out_put:
+	mbx_port_put(port);
+	return ret;
+}
+
+int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
+{
+	struct mailbox_msg args;
+	int ret = 0;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	args.status = MAILBOX_MSG_SUCCESS;
+	if ((args.options & ~MAILBOX_MSG_OPTIONS_ALL) ||
+	    !(args.options & (MAILBOX_MSG_SEND | MAILBOX_MSG_RCV)) ||
+	    args.reserved0 || args.reserved[0] || args.reserved[1]) {
+		args.status = MAILBOX_SEND_INVALID_OPTIONS;
+		ret = -EINVAL;
+		goto out;
+	}
+
+	if (args.options & MAILBOX_MSG_SEND) {
+		ret = mbx_send(space, &args, nonblock);
+		if (ret)
+			goto out;
+	}
+	if (args.options & MAILBOX_MSG_RCV)
+		ret = mbx_receive(space, &args, nonblock);
+out:
+	if (copy_to_user(uarg, &args, sizeof(args)))
+		return -EFAULT;
+	return ret;
+}

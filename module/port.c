@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mailbox: ports.
+ *
+ * A port is created with its receive right (mbx_port_alloc() returns one
+ * reference, which the receive right's entry takes over) and lives until its
+ * last reference is put. mbx_port_destroy() is called exactly once, when the
+ * receive right is destroyed: it marks the port dead under its lock, drains
+ * the queue and wakes every sender and receiver; the struct stays until the
+ * entries, messages and waiters still referring to it let go.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+static struct kmem_cache *mbx_port_cache;
+
+int mbx_port_cache_init(void)
+{
+	mbx_port_cache = KMEM_CACHE(mbx_port, SLAB_ACCOUNT);
+	return mbx_port_cache ? 0 : -ENOMEM;
+}
+
+void mbx_port_cache_exit(void)
+{
+	kmem_cache_destroy(mbx_port_cache);
+}
+
+struct mbx_port *mbx_port_alloc(void)
+{
+	struct mbx_port *port;
+
+	port = kmem_cache_zalloc(mbx_port_cache, GFP_KERNEL_ACCOUNT);
+	if (!port)
+		return NULL;
+	refcount_set(&port->ref, 1);
+	spin_lock_init(&port->lock);
+	port->active = true;
+	INIT_LIST_HEAD(&port->msgs);
+	port->qlimit = MAILBOX_QLIMIT_DEFAULT;
+	init_waitqueue_head(&port->rcv_wait);
+	init_waitqueue_head(&port->send_wait);
+	mbx_stat_add(MBX_STAT_PORTS, 1);
+	mbx_stat_add(MBX_STAT_TOTAL_PORTS, 1);
+	return port;
+}
+
+void mbx_port_put(struct mbx_port *port)
+{
+	if (!refcount_dec_and_test(&port->ref))
+		return;
+	WARN_ON_ONCE(port->active || !list_empty(&port->msgs));
+	kmem_cache_free(mbx_port_cache, port);
+	mbx_stat_add(MBX_STAT_PORTS, -1);
+}
+
+/**
+ * mbx_port_destroy() - the receive right of @port is being destroyed
+ * @port: an active port; the caller's reference stays the caller's
+ *
+ * Queued messages are destroyed (their rights released), blocked senders and
+ * receivers wake and see the port dead.
+ */
+void mbx_port_destroy(struct mbx_port *port)
+{
+	struct mbx_msg *msg, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock(&port->lock);
+	WARN_ON_ONCE(!port->active);
+	WRITE_ONCE(port->active, false);
+	list_splice_init(&port->msgs, &dead);
+	port->msgcount = 0;
+	spin_unlock(&port->lock);
+
+	wake_up_all(&port->rcv_wait);
+	wake_up_all(&port->send_wait);
+
+	list_for_each_entry_safe(msg, tmp, &dead, link) {
+		list_del(&msg->link);
+		mbx_msg_destroy(msg);
+	}
+}
+
+/* The receive right @name of @space, with a reference, or an ERR_PTR. */
+struct mbx_port *mbx_receive_port(struct mbx_space *space, u32 name)
+{
+	struct mbx_entry *entry;
+	struct mbx_port *port;
+
+	mutex_lock(&space->lock);
+	entry = mbx_lookup_locked(space, name);
+	if (!entry)
+		port = ERR_PTR(-ENOENT);
+	else if (!(entry->type & MAILBOX_PORT_TYPE_RECEIVE))
+		port = ERR_PTR(-EPERM);
+	else
+		port = mbx_port_get(entry->port);
+	mutex_unlock(&space->lock);
+	return port;
+}
+
+int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
+{
+	struct mailbox_port_attr attr;
+	struct mbx_port *port;
+
+	if (copy_from_user(&attr, uarg, sizeof(attr)))
+		return -EFAULT;
+	if (attr.flags || attr.reserved[0] || attr.reserved[1])
+		return -EINVAL;
+
+	port = mbx_receive_port(space, attr.name);
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+
+	spin_lock(&port->lock);
+	attr.qlimit = port->qlimit;
+	attr.msgcount = port->msgcount;
+	attr.seqno = port->seqno;
+	attr.mscount = port->mscount;
+	attr.sorights = port->sorights;
+	attr.has_senders = port->srights != 0;
+	spin_unlock(&port->lock);
+	mbx_port_put(port);
+
+	if (copy_to_user(uarg, &attr, sizeof(attr)))
+		return -EFAULT;
+	return 0;
+}
+
+int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
+{
+	struct mailbox_port_attr attr;
+	struct mbx_port *port;
+	bool wake = false;
+
+	if (copy_from_user(&attr, uarg, sizeof(attr)))
+		return -EFAULT;
+	if ((attr.flags & ~MAILBOX_ATTR_ALL) || attr.reserved[0] ||
+	    attr.reserved[1])
+		return -EINVAL;
+	if ((attr.flags & MAILBOX_ATTR_QLIMIT) &&
+	    (attr.qlimit == 0 || attr.qlimit > mbx_qlimit_max))
+		return -EINVAL;
+
+	port = mbx_receive_port(space, attr.name);
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+
+	spin_lock(&port->lock);
+	if (attr.flags & MAILBOX_ATTR_QLIMIT) {
+		wake = attr.qlimit > port->qlimit;
+		port->qlimit = attr.qlimit;
+	}
+	if (attr.flags & MAILBOX_ATTR_SEQNO)
+		port->seqno = attr.seqno;
+	if (attr.flags & MAILBOX_ATTR_MSCOUNT)
+		port->mscount = attr.mscount;
+	spin_unlock(&port->lock);
+
+	/* Room appeared for possibly many senders. */
+	if (wake)
+		wake_up_all(&port->send_wait);
+	mbx_port_put(port);
+	return 0;
+}

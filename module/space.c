@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mailbox: IPC spaces and their name tables.
+ *
+ * A space is created by open() and destroyed by release(); nothing else
+ * holds it (an ioctl in progress pins the file, hence the space). Its name
+ * table maps a name's index (name >> 8) to an entry in an xarray; the entry
+ * records the full name, so a stale name whose index was reused (with
+ * another generation) is not found. Indices are allocated cyclically and the
+ * generation advances at every wrap, so a freed name comes back only after
+ * the whole index range has been used. Entries holding a send or receive
+ * right are also linked in @by_port, keyed by port address, which gives the
+ * one-name-per-port rule. Every function here needs space->lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+static struct kmem_cache *mbx_entry_cache;
+
+int mbx_entry_cache_init(void)
+{
+	mbx_entry_cache = KMEM_CACHE(mbx_entry, SLAB_ACCOUNT);
+	return mbx_entry_cache ? 0 : -ENOMEM;
+}
+
+void mbx_entry_cache_exit(void)
+{
+	kmem_cache_destroy(mbx_entry_cache);
+}
+
+struct mbx_entry *mbx_entry_alloc(void)
+{
+	return kmem_cache_zalloc(mbx_entry_cache, GFP_KERNEL_ACCOUNT);
+}
+
+void mbx_entry_free(struct mbx_entry *entry)
+{
+	kmem_cache_free(mbx_entry_cache, entry);
+}
+
+struct mbx_space *mbx_space_create(void)
+{
+	struct mbx_space *space;
+
+	space = kzalloc(sizeof(*space), GFP_KERNEL_ACCOUNT);
+	if (!space)
+		return NULL;
+	mutex_init(&space->lock);
+	xa_init_flags(&space->names, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	space->by_port = RB_ROOT;
+	mbx_stat_add(MBX_STAT_SPACES, 1);
+	return space;
+}
+
+/* Called from release(): no other user of @space is left. */
+void mbx_space_destroy(struct mbx_space *space)
+{
+	struct mbx_entry *entry;
+	unsigned long index;
+
+	mutex_lock(&space->lock);
+	xa_for_each(&space->names, index, entry)
+		mbx_destroy_entry_rights_locked(space, entry);
+	mutex_unlock(&space->lock);
+
+	WARN_ON_ONCE(space->nr_names);
+	xa_destroy(&space->names);
+	mutex_destroy(&space->lock);
+	kfree(space);
+	mbx_stat_add(MBX_STAT_SPACES, -1);
+}
+
+struct mbx_entry *mbx_lookup_locked(struct mbx_space *space, u32 name)
+{
+	struct mbx_entry *entry;
+
+	lockdep_assert_held(&space->lock);
+	if (name == MAILBOX_PORT_NULL || name == MAILBOX_PORT_DEAD)
+		return NULL;
+	entry = xa_load(&space->names, MAILBOX_NAME_INDEX(name));
+	if (!entry || entry->name != name)
+		return NULL;
+	mbx_check_dead_locked(space, entry);
+	return entry;
+}
+
+struct mbx_entry *mbx_lookup_port_locked(struct mbx_space *space,
+					 struct mbx_port *port)
+{
+	struct rb_node *node = space->by_port.rb_node;
+
+	lockdep_assert_held(&space->lock);
+	while (node) {
+		struct mbx_entry *entry = rb_entry(node, struct mbx_entry, rb);
+
+		if (port < entry->port)
+			node = node->rb_left;
+		else if (port > entry->port)
+			node = node->rb_right;
+		else
+			return entry;
+	}
+	return NULL;
+}
+
+/* Link @entry (holding send and/or receive for entry->port) in @by_port. */
+void mbx_link_locked(struct mbx_space *space, struct mbx_entry *entry)
+{
+	struct rb_node **link = &space->by_port.rb_node, *parent = NULL;
+
+	lockdep_assert_held(&space->lock);
+	while (*link) {
+		struct mbx_entry *cur = rb_entry(*link, struct mbx_entry, rb);
+
+		parent = *link;
+		if (entry->port < cur->port) {
+			link = &parent->rb_left;
+		} else if (entry->port > cur->port) {
+			link = &parent->rb_right;
+		} else {
+			WARN_ON_ONCE(1);
+			return;
+		}
+	}
+	rb_link_node(&entry->rb, parent, link);
+	rb_insert_color(&entry->rb, &space->by_port);
+	entry->linked = true;
+}
+
+static void mbx_unlink_locked(struct mbx_space *space, struct mbx_entry *entry)
+{
+	if (entry->linked) {
+		rb_erase(&entry->rb, &space->by_port);
+		entry->linked = false;
+	}
+}
+
+/**
+ * mbx_insert_locked() - give @entry a name in @space
+ * @space: the space, locked
+ * @entry: a new entry, fields other than the name filled in
+ * @name: the name wanted, or MAILBOX_PORT_NULL for any
+ *
+ * Return: 0 with entry->name set, -ENOSPC when the space holds max_names
+ * names or no index is free, -EEXIST when @name is in use, -EINVAL when
+ * @name is not a valid name, -ENOMEM.
+ */
+int mbx_insert_locked(struct mbx_space *space, struct mbx_entry *entry,
+		      u32 name)
+{
+	u32 index;
+	int ret;
+
+	lockdep_assert_held(&space->lock);
+	if (space->nr_names >= mbx_max_names)
+		return -ENOSPC;
+
+	if (name != MAILBOX_PORT_NULL) {
+		index = MAILBOX_NAME_INDEX(name);
+		if (name == MAILBOX_PORT_DEAD || index == 0 ||
+		    index > MBX_INDEX_MAX)
+			return -EINVAL;
+		ret = xa_insert(&space->names, index, entry,
+				GFP_KERNEL_ACCOUNT);
+		if (ret == -EBUSY)
+			return -EEXIST;
+		if (ret)
+			return ret;
+		entry->name = name;
+	} else {
+		ret = xa_alloc_cyclic(&space->names, &index, entry,
+				      XA_LIMIT(1, MBX_INDEX_MAX),
+				      &space->next_index, GFP_KERNEL_ACCOUNT);
+		if (ret == -EBUSY)
+			return -ENOSPC;
+		if (ret < 0)
+			return ret;
+		if (ret == 1)
+			space->gen++;
+		entry->name = (index << 8) | (space->gen & 0xff);
+	}
+	space->nr_names++;
+	mbx_stat_add(MBX_STAT_ENTRIES, 1);
+	return 0;
+}
+
+/* Remove @entry from the table and free it, dropping its port reference. */
+void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
+{
+	lockdep_assert_held(&space->lock);
+	mbx_unlink_locked(space, entry);
+	xa_erase(&space->names, MAILBOX_NAME_INDEX(entry->name));
+	space->nr_names--;
+	mbx_stat_add(MBX_STAT_ENTRIES, -1);
+	if (entry->port)
+		mbx_port_put(entry->port);
+	mbx_entry_free(entry);
+}
+
+/**
+ * mbx_check_dead_locked() - turn send rights to a dead port into a dead name
+ * @space: the space, locked
+ * @entry: an entry of @space
+ *
+ * Return: true if @entry was converted.
+ */
+bool mbx_check_dead_locked(struct mbx_space *space, struct mbx_entry *entry)
+{
+	struct mbx_port *port = entry->port;
+
+	lockdep_assert_held(&space->lock);
+	if (!port || (entry->type & MAILBOX_PORT_TYPE_RECEIVE) ||
+	    READ_ONCE(port->active))
+		return false;
+
+	if (entry->type & MAILBOX_PORT_TYPE_SEND_ONCE)
+		entry->urefs = 1;
+	/* A send right's urefs become the dead name's. */
+	entry->type = MAILBOX_PORT_TYPE_DEAD_NAME;
+	mbx_unlink_locked(space, entry);
+	entry->port = NULL;
+	mbx_port_put(port);
+	return true;
+}
+
+/* fdinfo: one line per name, no kernel addresses. */
+void mbx_space_show(struct seq_file *m, struct mbx_space *space)
+{
+	struct mbx_entry *entry;
+	unsigned long index;
+
+	mutex_lock(&space->lock);
+	seq_printf(m, "mailbox-names:\t%u\n", space->nr_names);
+	xa_for_each(&space->names, index, entry) {
+		mbx_check_dead_locked(space, entry);
+		seq_printf(m, "name:\t0x%08x type:0x%06x urefs:%u", entry->name,
+			   entry->type, entry->urefs);
+		if (entry->type & MAILBOX_PORT_TYPE_RECEIVE) {
+			struct mbx_port *port = entry->port;
+
+			spin_lock(&port->lock);
+			seq_printf(m, " msgcount:%u qlimit:%u seqno:%u",
+				   port->msgcount, port->qlimit, port->seqno);
+			spin_unlock(&port->lock);
+		}
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&space->lock);
+}

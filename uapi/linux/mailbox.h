@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * mailbox: Mach-style, capability-based mailbox IPC for Linux.
+ *
+ * Each open of /dev/mailbox is an IPC space: a table of names (__u32)
+ * denoting rights to ports. A port is a kernel message queue with exactly
+ * one receive right and any number of send and send-once rights. Rights,
+ * dispositions, header layout and status codes follow XNU's Mach so that a
+ * Mach compatibility layer is a thin shim. See Documentation/mailbox.rst.
+ *
+ * Rules for every ioctl argument structure:
+ *  - fields documented "must be zero" (flags with no bits defined,
+ *    reserved) are checked; a non-zero value gives EINVAL;
+ *  - user pointers travel as __u64;
+ *  - structures only grow by adding new commands.
+ */
+#ifndef _UAPI_LINUX_MAILBOX_H
+#define _UAPI_LINUX_MAILBOX_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define MAILBOX_IOC_MAGIC	0xBA
+
+#define MAILBOX_ABI_MAJOR	1
+#define MAILBOX_ABI_MINOR	0
+
+/* Features reported by MAILBOX_IOC_VERSION. */
+#define MAILBOX_FEATURE_PORTS		(1ULL << 0)	/* port and right ioctls */
+#define MAILBOX_FEATURE_MSG		(1ULL << 1)	/* MAILBOX_IOC_MSG */
+#define MAILBOX_FEATURE_TRAILER		(1ULL << 2)	/* MAILBOX_MSG_RCV_TRAILER */
+#define MAILBOX_FEATURE_FOREIGN_INSERT	(1ULL << 3)	/* insert_right into another space */
+
+/* Special names. */
+#define MAILBOX_PORT_NULL	0x00000000U
+#define MAILBOX_PORT_DEAD	0xffffffffU
+
+/*
+ * A name is (index << 8) | generation. The generation changes every time an
+ * index is reused, so a stale name does not silently denote a new right.
+ * User space must treat names as opaque.
+ */
+#define MAILBOX_NAME_INDEX(name)	((name) >> 8)
+#define MAILBOX_NAME_GEN(name)		((name) & 0xffU)
+
+/* Right kinds (mach_port_right_t). */
+#define MAILBOX_RIGHT_SEND		0
+#define MAILBOX_RIGHT_RECEIVE		1
+#define MAILBOX_RIGHT_SEND_ONCE		2
+#define MAILBOX_RIGHT_PORT_SET		3
+#define MAILBOX_RIGHT_DEAD_NAME		4
+
+/* Type bits (mach_port_type_t): which rights a name denotes. */
+#define MAILBOX_PORT_TYPE(right)	(1U << ((right) + 16))
+#define MAILBOX_PORT_TYPE_SEND		MAILBOX_PORT_TYPE(MAILBOX_RIGHT_SEND)
+#define MAILBOX_PORT_TYPE_RECEIVE	MAILBOX_PORT_TYPE(MAILBOX_RIGHT_RECEIVE)
+#define MAILBOX_PORT_TYPE_SEND_ONCE	MAILBOX_PORT_TYPE(MAILBOX_RIGHT_SEND_ONCE)
+#define MAILBOX_PORT_TYPE_PORT_SET	MAILBOX_PORT_TYPE(MAILBOX_RIGHT_PORT_SET)
+#define MAILBOX_PORT_TYPE_DEAD_NAME	MAILBOX_PORT_TYPE(MAILBOX_RIGHT_DEAD_NAME)
+
+/* Largest user-reference count of a send right or dead name. */
+#define MAILBOX_UREFS_MAX		0xffffU
+
+/* Default queue limit of a new port (as Mach's MACH_PORT_QLIMIT_DEFAULT). */
+#define MAILBOX_QLIMIT_DEFAULT		5
+
+/*
+ * Message type names (mach_msg_type_name_t): dispositions used when
+ * sending, and the right types reported when receiving.
+ */
+#define MAILBOX_MSG_TYPE_MOVE_RECEIVE	16	/* reserved for descriptors */
+#define MAILBOX_MSG_TYPE_MOVE_SEND	17
+#define MAILBOX_MSG_TYPE_MOVE_SEND_ONCE	18
+#define MAILBOX_MSG_TYPE_COPY_SEND	19
+#define MAILBOX_MSG_TYPE_MAKE_SEND	20
+#define MAILBOX_MSG_TYPE_MAKE_SEND_ONCE	21
+/* As reported on receive: */
+#define MAILBOX_MSG_TYPE_PORT_RECEIVE	MAILBOX_MSG_TYPE_MOVE_RECEIVE
+#define MAILBOX_MSG_TYPE_PORT_SEND	MAILBOX_MSG_TYPE_MOVE_SEND
+#define MAILBOX_MSG_TYPE_PORT_SEND_ONCE	MAILBOX_MSG_TYPE_MOVE_SEND_ONCE
+
+/*
+ * struct mailbox_version - MAILBOX_IOC_VERSION
+ * @flags:          in, must be zero
+ * @abi_major:      out, MAILBOX_ABI_MAJOR of the running module
+ * @abi_minor:      out, MAILBOX_ABI_MINOR of the running module
+ * @max_msg_size:   out, largest header + inline body accepted by send
+ * @features:       out, MAILBOX_FEATURE_* bits
+ * @qlimit_default: out, queue limit of a new port
+ * @qlimit_max:     out, largest queue limit that can be set
+ * @max_names:      out, most names one space may hold
+ * @reserved:       in, must be zero; out, zero
+ */
+struct mailbox_version {
+	__u32 flags;
+	__u32 abi_major;
+	__u32 abi_minor;
+	__u32 max_msg_size;
+	__u64 features;
+	__u32 qlimit_default;
+	__u32 qlimit_max;
+	__u32 max_names;
+	__u32 reserved[7];
+};
+
+/*
+ * struct mailbox_port_allocate - MAILBOX_IOC_PORT_ALLOCATE
+ * @right:    in, MAILBOX_RIGHT_RECEIVE (a new port) or MAILBOX_RIGHT_DEAD_NAME
+ * @flags:    in, must be zero
+ * @name:     out, the new name
+ * @reserved: in, must be zero
+ */
+struct mailbox_port_allocate {
+	__u32 right;
+	__u32 flags;
+	__u32 name;
+	__u32 reserved;
+};
+
+/*
+ * struct mailbox_port_name_op - MAILBOX_IOC_PORT_DEALLOCATE, _PORT_DESTROY
+ * @name:     in
+ * @flags:    in, must be zero
+ * @reserved: in, must be zero
+ */
+struct mailbox_port_name_op {
+	__u32 name;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/*
+ * struct mailbox_port_mod_refs - MAILBOX_IOC_PORT_MOD_REFS
+ * @name:  in
+ * @right: in, MAILBOX_RIGHT_*
+ * @delta: in, change of user references
+ * @flags: in, must be zero
+ */
+struct mailbox_port_mod_refs {
+	__u32 name;
+	__u32 right;
+	__s32 delta;
+	__u32 flags;
+};
+
+/* Target of MAILBOX_IOC_PORT_INSERT_RIGHT: this space. */
+#define MAILBOX_SPACE_SELF	(-1)
+
+/*
+ * struct mailbox_port_insert_right - MAILBOX_IOC_PORT_INSERT_RIGHT
+ * @space_fd:    in, MAILBOX_SPACE_SELF or an fd of another /dev/mailbox open
+ *               (holding that fd is holding its space, as a Mach task port)
+ * @name:        in/out, the name in the target space; MAILBOX_PORT_NULL asks
+ *               the kernel to choose one (a foreign space only) and returns it
+ * @poly:        in, the name of the right in the caller's space
+ * @disposition: in, MAILBOX_MSG_TYPE_{MAKE,COPY,MOVE}_SEND or
+ *               MAILBOX_MSG_TYPE_{MAKE,MOVE}_SEND_ONCE
+ * @flags:       in, must be zero
+ * @reserved:    in, must be zero
+ */
+struct mailbox_port_insert_right {
+	__s32 space_fd;
+	__u32 name;
+	__u32 poly;
+	__u32 disposition;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/*
+ * struct mailbox_port_type - MAILBOX_IOC_PORT_TYPE
+ * @name:       in
+ * @flags:      in, must be zero
+ * @type:       out, MAILBOX_PORT_TYPE_* bits
+ * @send_urefs: out, user references of the send right (0 if none)
+ * @dead_urefs: out, user references of the dead name (0 if none)
+ * @reserved:   in, must be zero
+ */
+struct mailbox_port_type {
+	__u32 name;
+	__u32 flags;
+	__u32 type;
+	__u32 send_urefs;
+	__u32 dead_urefs;
+	__u32 reserved;
+};
+
+/*
+ * struct mailbox_port_names - MAILBOX_IOC_PORT_NAMES
+ * @names:    in, user address of a __u32 array of @count entries (or 0)
+ * @types:    in, user address of a __u32 array of @count entries (or 0)
+ * @count:    in, capacity of the arrays; out, number of names in the space.
+ *            When the capacity is too small nothing is written and the call
+ *            fails with ENOSPC: retry with the returned count.
+ * @flags:    in, must be zero
+ * @reserved: in, must be zero
+ */
+struct mailbox_port_names {
+	__u64 names;
+	__u64 types;
+	__u32 count;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/* mailbox_port_attr.flags for MAILBOX_IOC_PORT_SET_ATTR: fields to change. */
+#define MAILBOX_ATTR_QLIMIT	(1U << 0)
+#define MAILBOX_ATTR_SEQNO	(1U << 1)
+#define MAILBOX_ATTR_MSCOUNT	(1U << 2)
+#define MAILBOX_ATTR_ALL	(MAILBOX_ATTR_QLIMIT | MAILBOX_ATTR_SEQNO | \
+				 MAILBOX_ATTR_MSCOUNT)
+
+/*
+ * struct mailbox_port_attr - MAILBOX_IOC_PORT_GET_ATTR, _PORT_SET_ATTR
+ * @name:        in, a receive right
+ * @flags:       GET: must be zero; SET: MAILBOX_ATTR_* mask of fields to set
+ * @qlimit:      out (GET) / in (SET), queue limit, 1..qlimit_max
+ * @msgcount:    out, messages queued
+ * @seqno:       out (GET) / in (SET), sequence number of the next receive
+ * @mscount:     out (GET) / in (SET), make-send count
+ * @sorights:    out, send-once rights outstanding
+ * @has_senders: out, 1 if any send right exists (in a space or a message)
+ * @reserved:    in, must be zero
+ */
+struct mailbox_port_attr {
+	__u32 name;
+	__u32 flags;
+	__u32 qlimit;
+	__u32 msgcount;
+	__u32 seqno;
+	__u32 mscount;
+	__u32 sorights;
+	__u32 has_senders;
+	__u64 reserved[2];
+};
+
+/*
+ * struct mailbox_msg_header - the first bytes of every message
+ * (layout of XNU's mach_msg_header_t)
+ * @bits:         dispositions: MAILBOX_MSGH_BITS(remote, local)
+ * @size:         ignored on send; on receive, the message size (header +
+ *                body, without trailer)
+ * @remote_port:  send: destination name; receive: reply right's name
+ * @local_port:   send: reply name or MAILBOX_PORT_NULL; receive: the name
+ *                of the receive right the message arrived on
+ * @voucher_port: must be zero
+ * @id:           message id, free for the application
+ */
+struct mailbox_msg_header {
+	__u32 bits;
+	__u32 size;
+	__u32 remote_port;
+	__u32 local_port;
+	__u32 voucher_port;
+	__s32 id;
+};
+
+#define MAILBOX_MSGH_REMOTE_MASK	0x0000001fU
+#define MAILBOX_MSGH_LOCAL_MASK		0x00001f00U
+#define MAILBOX_MSGH_COMPLEX		0x80000000U	/* reserved: descriptors */
+#define MAILBOX_MSGH_BITS(remote, local)	((remote) | ((local) << 8))
+#define MAILBOX_MSGH_REMOTE(bits)	((bits) & MAILBOX_MSGH_REMOTE_MASK)
+#define MAILBOX_MSGH_LOCAL(bits)	(((bits) & MAILBOX_MSGH_LOCAL_MASK) >> 8)
+
+/* Trailer formats. */
+#define MAILBOX_TRAILER_FORMAT_0	0
+
+/*
+ * struct mailbox_msg_trailer - written after a received message when
+ * MAILBOX_MSG_RCV_TRAILER is set, at offset header.size
+ * @type:       MAILBOX_TRAILER_FORMAT_0
+ * @size:       bytes of trailer written
+ * @seqno:      the port's sequence number for this message
+ * @sender_pid: sender's thread-group id in the receiver's pid namespace,
+ *              0 if not visible there
+ * @sender_uid: sender's euid in the receiver's user namespace (overflowuid
+ *              if unmapped), captured at send time
+ * @sender_gid: sender's egid, likewise
+ */
+struct mailbox_msg_trailer {
+	__u32 type;
+	__u32 size;
+	__u32 seqno;
+	__s32 sender_pid;
+	__u32 sender_uid;
+	__u32 sender_gid;
+};
+
+/* mailbox_msg.options */
+#define MAILBOX_MSG_SEND		(1U << 0) /* send the message at @send_msg */
+#define MAILBOX_MSG_RCV			(1U << 1) /* then receive on @rcv_name */
+#define MAILBOX_MSG_SEND_TIMEOUT	(1U << 2) /* bound the send wait by @send_timeout */
+#define MAILBOX_MSG_RCV_TIMEOUT		(1U << 3) /* bound the receive wait by @rcv_timeout */
+#define MAILBOX_MSG_RCV_LARGE		(1U << 4) /* too large: leave it queued */
+#define MAILBOX_MSG_RCV_TRAILER		(1U << 5) /* append struct mailbox_msg_trailer */
+#define MAILBOX_MSG_OPTIONS_ALL		0x3fU
+
+/*
+ * Status codes in mailbox_msg.status (values of XNU's mach_msg_return_t).
+ * The ioctl's errno gives the class, the status says exactly what failed
+ * (and, for a send + receive, in which phase).
+ */
+#define MAILBOX_MSG_SUCCESS		0x00000000
+#define MAILBOX_SEND_INVALID_DATA	0x10000002
+#define MAILBOX_SEND_INVALID_DEST	0x10000003
+#define MAILBOX_SEND_TIMED_OUT		0x10000004
+#define MAILBOX_SEND_INTERRUPTED	0x10000007
+#define MAILBOX_SEND_MSG_TOO_SMALL	0x10000008
+#define MAILBOX_SEND_INVALID_REPLY	0x10000009
+#define MAILBOX_SEND_NO_BUFFER		0x1000000d
+#define MAILBOX_SEND_TOO_LARGE		0x1000000e
+#define MAILBOX_SEND_INVALID_HEADER	0x10000010
+#define MAILBOX_SEND_INVALID_OPTIONS	0x10000013
+#define MAILBOX_RCV_INVALID_NAME	0x10004002
+#define MAILBOX_RCV_TIMED_OUT		0x10004003
+#define MAILBOX_RCV_TOO_LARGE		0x10004004
+#define MAILBOX_RCV_INTERRUPTED		0x10004005
+#define MAILBOX_RCV_INVALID_DATA	0x10004008
+#define MAILBOX_RCV_PORT_DIED		0x10004009
+#define MAILBOX_RCV_HEADER_ERROR	0x1000400b
+
+/* Timeout value meaning "wait forever" (same as not setting *_TIMEOUT). */
+#define MAILBOX_TIMEOUT_INFINITE	(~0ULL)
+
+/*
+ * struct mailbox_msg - MAILBOX_IOC_MSG, modelled on mach_msg()
+ * @send_msg:     in, user address of the message to send
+ * @rcv_msg:      in, user address of the receive buffer
+ * @send_timeout: in, ns (CLOCK_MONOTONIC, relative) with
+ *                MAILBOX_MSG_SEND_TIMEOUT; 0 = do not wait; else ignored
+ * @rcv_timeout:  in, ns with MAILBOX_MSG_RCV_TIMEOUT; 0 = do not wait
+ * @options:      in, MAILBOX_MSG_* bits; at least one of SEND and RCV
+ * @send_size:    in, bytes at @send_msg (header + body), a multiple of 4
+ * @rcv_size:     in, capacity of @rcv_msg; out, bytes written (message +
+ *                trailer), or on MAILBOX_RCV_TOO_LARGE the bytes needed
+ * @rcv_name:     in, name of the receive right to receive on
+ * @status:       out, MAILBOX_MSG_SUCCESS or a MAILBOX_{SEND,RCV}_* code
+ * @reserved0:    in, must be zero
+ * @reserved:     in, must be zero
+ */
+struct mailbox_msg {
+	__u64 send_msg;
+	__u64 rcv_msg;
+	__u64 send_timeout;
+	__u64 rcv_timeout;
+	__u32 options;
+	__u32 send_size;
+	__u32 rcv_size;
+	__u32 rcv_name;
+	__u32 status;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+#define MAILBOX_IOC_VERSION		_IOWR(MAILBOX_IOC_MAGIC, 0x00, struct mailbox_version)
+#define MAILBOX_IOC_PORT_ALLOCATE	_IOWR(MAILBOX_IOC_MAGIC, 0x10, struct mailbox_port_allocate)
+#define MAILBOX_IOC_PORT_DEALLOCATE	_IOW(MAILBOX_IOC_MAGIC, 0x11, struct mailbox_port_name_op)
+#define MAILBOX_IOC_PORT_DESTROY	_IOW(MAILBOX_IOC_MAGIC, 0x12, struct mailbox_port_name_op)
+#define MAILBOX_IOC_PORT_MOD_REFS	_IOW(MAILBOX_IOC_MAGIC, 0x13, struct mailbox_port_mod_refs)
+#define MAILBOX_IOC_PORT_INSERT_RIGHT	_IOWR(MAILBOX_IOC_MAGIC, 0x14, struct mailbox_port_insert_right)
+#define MAILBOX_IOC_PORT_TYPE		_IOWR(MAILBOX_IOC_MAGIC, 0x15, struct mailbox_port_type)
+#define MAILBOX_IOC_PORT_NAMES		_IOWR(MAILBOX_IOC_MAGIC, 0x16, struct mailbox_port_names)
+#define MAILBOX_IOC_PORT_GET_ATTR	_IOWR(MAILBOX_IOC_MAGIC, 0x17, struct mailbox_port_attr)
+#define MAILBOX_IOC_PORT_SET_ATTR	_IOW(MAILBOX_IOC_MAGIC, 0x18, struct mailbox_port_attr)
+#define MAILBOX_IOC_MSG			_IOWR(MAILBOX_IOC_MAGIC, 0x20, struct mailbox_msg)
+
+#endif /* _UAPI_LINUX_MAILBOX_H */
