@@ -30,6 +30,11 @@
 #define MAILBOX_FEATURE_MSG		(1ULL << 1)	/* MAILBOX_IOC_MSG */
 #define MAILBOX_FEATURE_TRAILER		(1ULL << 2)	/* MAILBOX_MSG_RCV_TRAILER */
 #define MAILBOX_FEATURE_FOREIGN_INSERT	(1ULL << 3)	/* insert_right into another space */
+#define MAILBOX_FEATURE_DESCRIPTORS	(1ULL << 4)	/* complex messages carrying rights */
+#define MAILBOX_FEATURE_PORT_SETS	(1ULL << 5)	/* port sets */
+#define MAILBOX_FEATURE_READY_FD	(1ULL << 6)	/* MAILBOX_IOC_PORT_READY_FD */
+#define MAILBOX_FEATURE_RIGHT_FD	(1ULL << 7)	/* export/import rights as fds */
+#define MAILBOX_FEATURE_REGISTRY	(1ULL << 8)	/* service registry */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -257,10 +262,65 @@ struct mailbox_msg_header {
 
 #define MAILBOX_MSGH_REMOTE_MASK	0x0000001fU
 #define MAILBOX_MSGH_LOCAL_MASK		0x00001f00U
-#define MAILBOX_MSGH_COMPLEX		0x80000000U	/* reserved: descriptors */
+#define MAILBOX_MSGH_COMPLEX		0x80000000U	/* body starts with descriptors */
 #define MAILBOX_MSGH_BITS(remote, local)	((remote) | ((local) << 8))
 #define MAILBOX_MSGH_REMOTE(bits)	((bits) & MAILBOX_MSGH_REMOTE_MASK)
 #define MAILBOX_MSGH_LOCAL(bits)	(((bits) & MAILBOX_MSGH_LOCAL_MASK) >> 8)
+
+/*
+ * Complex messages (MAILBOX_MSGH_COMPLEX): the body starts with struct
+ * mailbox_msg_body, then descriptor_count descriptors, back to back, each
+ * 12 (port) or 16 (port array) bytes, 4-byte aligned (XNU's user layout),
+ * then plain data. At most MAILBOX_MSG_RIGHTS_MAX rights per message.
+ */
+#define __mailbox_packed	__attribute__((packed, aligned(4)))
+
+struct mailbox_msg_body {
+	__u32 descriptor_count;
+};
+
+#define MAILBOX_MSG_PORT_DESCRIPTOR		0
+#define MAILBOX_MSG_OOL_PORTS_DESCRIPTOR	2
+#define MAILBOX_MSG_RIGHTS_MAX			1024
+
+/*
+ * struct mailbox_msg_port_descriptor - one right
+ * @name:        send: the right's name in the sender's space;
+ *               receive: its name in the receiver's space (MAILBOX_PORT_DEAD
+ *               if the port died in flight)
+ * @pad1:        must be zero
+ * @pad2:        must be zero
+ * @disposition: send: MAILBOX_MSG_TYPE_* including MOVE_RECEIVE;
+ *               receive: MAILBOX_MSG_TYPE_PORT_{RECEIVE,SEND,SEND_ONCE}
+ * @type:        MAILBOX_MSG_PORT_DESCRIPTOR
+ */
+struct mailbox_msg_port_descriptor {
+	__u32 name;
+	__u32 pad1;
+	__u16 pad2;
+	__u8 disposition;
+	__u8 type;
+} __mailbox_packed;
+
+/*
+ * struct mailbox_msg_ool_ports_descriptor - an array of rights
+ * @address:     send: user address of @count names; receive: user address
+ *               inside the receive buffer where the kernel wrote the
+ *               receiver's names (after the message, before the trailer)
+ * @deallocate:  must be zero
+ * @copy:        must be zero
+ * @disposition: one disposition for every right of the array
+ * @type:        MAILBOX_MSG_OOL_PORTS_DESCRIPTOR
+ * @count:       number of names
+ */
+struct mailbox_msg_ool_ports_descriptor {
+	__u64 address;
+	__u8 deallocate;
+	__u8 copy;
+	__u8 disposition;
+	__u8 type;
+	__u32 count;
+} __mailbox_packed;
 
 /* Trailer formats. */
 #define MAILBOX_TRAILER_FORMAT_0	0
@@ -307,17 +367,21 @@ struct mailbox_msg_trailer {
 #define MAILBOX_SEND_INTERRUPTED	0x10000007
 #define MAILBOX_SEND_MSG_TOO_SMALL	0x10000008
 #define MAILBOX_SEND_INVALID_REPLY	0x10000009
+#define MAILBOX_SEND_INVALID_RIGHT	0x1000000a
 #define MAILBOX_SEND_NO_BUFFER		0x1000000d
 #define MAILBOX_SEND_TOO_LARGE		0x1000000e
+#define MAILBOX_SEND_INVALID_TYPE	0x1000000f
 #define MAILBOX_SEND_INVALID_HEADER	0x10000010
 #define MAILBOX_SEND_INVALID_OPTIONS	0x10000013
 #define MAILBOX_RCV_INVALID_NAME	0x10004002
 #define MAILBOX_RCV_TIMED_OUT		0x10004003
 #define MAILBOX_RCV_TOO_LARGE		0x10004004
 #define MAILBOX_RCV_INTERRUPTED		0x10004005
+#define MAILBOX_RCV_PORT_CHANGED	0x10004006
 #define MAILBOX_RCV_INVALID_DATA	0x10004008
 #define MAILBOX_RCV_PORT_DIED		0x10004009
 #define MAILBOX_RCV_HEADER_ERROR	0x1000400b
+#define MAILBOX_RCV_BODY_ERROR		0x1000400c
 
 /* Timeout value meaning "wait forever" (same as not setting *_TIMEOUT). */
 #define MAILBOX_TIMEOUT_INFINITE	(~0ULL)
@@ -352,6 +416,119 @@ struct mailbox_msg {
 	__u64 reserved[2];
 };
 
+/*
+ * struct mailbox_port_move_member - MAILBOX_IOC_PORT_MOVE_MEMBER
+ * @member:   in, a receive right
+ * @after:    in, a port set to put it in (leaving any set it was in), or
+ *            MAILBOX_PORT_NULL to take it out of its set
+ * @flags:    in, must be zero
+ * @reserved: in, must be zero
+ */
+struct mailbox_port_move_member {
+	__u32 member;
+	__u32 after;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/*
+ * struct mailbox_port_fd - MAILBOX_IOC_PORT_READY_FD, _PORT_EXPORT,
+ * _PORT_IMPORT
+ * @name:        READY_FD: in, a receive right or port set;
+ *               EXPORT: in, the right's name; IMPORT: in, the name wanted or
+ *               MAILBOX_PORT_NULL, out, the name the right got
+ * @disposition: EXPORT: in, MAILBOX_MSG_TYPE_{MAKE,COPY,MOVE}_SEND or
+ *               {MAKE,MOVE}_SEND_ONCE; otherwise must be zero
+ * @fd:          READY_FD, EXPORT: out, a new O_CLOEXEC fd; IMPORT: in
+ * @flags:       in, must be zero
+ * @reserved:    in, must be zero
+ */
+struct mailbox_port_fd {
+	__u32 name;
+	__u32 disposition;
+	__s32 fd;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/* Notification message ids (XNU's values) and request variants. */
+#define MAILBOX_NOTIFY_PORT_DELETED	0101
+#define MAILBOX_NOTIFY_SEND_POSSIBLE	0102
+#define MAILBOX_NOTIFY_PORT_DESTROYED	0105
+#define MAILBOX_NOTIFY_NO_SENDERS	0106
+#define MAILBOX_NOTIFY_SEND_ONCE	0107
+#define MAILBOX_NOTIFY_DEAD_NAME	0110
+
+/*
+ * struct mailbox_port_request_notification -
+ * MAILBOX_IOC_PORT_REQUEST_NOTIFICATION
+ * @name:        in, the name the request is about
+ * @variant:     in, MAILBOX_NOTIFY_{DEAD_NAME,NO_SENDERS,PORT_DESTROYED,
+ *               SEND_POSSIBLE}
+ * @sync:        in, NO_SENDERS: fire only once mscount >= sync;
+ *               DEAD_NAME, SEND_POSSIBLE: non-zero = fire at once if the
+ *               condition already holds; PORT_DESTROYED: must be zero
+ * @notify:      in, where the notification goes: a receive right (a
+ *               send-once right is made) or a send-once right (moved), per
+ *               @disposition; MAILBOX_PORT_NULL cancels the request
+ * @disposition: in, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE or _MOVE_SEND_ONCE
+ *               (zero when @notify is MAILBOX_PORT_NULL)
+ * @previous:    out, name of the send-once right of the request this one
+ *               replaced, or MAILBOX_PORT_NULL
+ * @flags:       in, must be zero
+ * @reserved:    in, must be zero
+ */
+struct mailbox_port_request_notification {
+	__u32 name;
+	__u32 variant;
+	__u32 sync;
+	__u32 notify;
+	__u32 disposition;
+	__u32 previous;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* Notification layouts (XNU's, with its 8-byte NDR record). */
+struct mailbox_notify_name {		/* DEAD_NAME, PORT_DELETED, SEND_POSSIBLE */
+	struct mailbox_msg_header header;
+	__u8 ndr[8];
+	__u32 name;
+};
+
+struct mailbox_notify_no_senders {	/* NO_SENDERS */
+	struct mailbox_msg_header header;
+	__u8 ndr[8];
+	__u32 mscount;
+};
+
+struct mailbox_notify_port_destroyed {	/* PORT_DESTROYED: carries the receive right */
+	struct mailbox_msg_header header;
+	struct mailbox_msg_body body;
+	struct mailbox_msg_port_descriptor rcv_right;
+};
+/* SEND_ONCE: a bare header. */
+
+/* Service registry. */
+#define MAILBOX_SERVICE_NAME_MAX	128	/* bytes, including the NUL */
+#define MAILBOX_REGISTER_REPLACE	(1U << 0)
+
+/*
+ * struct mailbox_service - MAILBOX_IOC_REGISTER, _LOOKUP, _UNREGISTER
+ * @service:  in, NUL-terminated name, 1..MAILBOX_SERVICE_NAME_MAX - 1 bytes
+ * @name:     REGISTER: in, a send right (copied) or receive right (a send
+ *            right is made); LOOKUP: out, a send right in the caller's space;
+ *            UNREGISTER: must be zero
+ * @flags:    REGISTER: in, MAILBOX_REGISTER_REPLACE; otherwise must be zero
+ * @reserved: in, must be zero
+ */
+struct mailbox_service {
+	char service[MAILBOX_SERVICE_NAME_MAX];
+	__u32 name;
+	__u32 flags;
+	__u64 reserved;
+};
+
 #define MAILBOX_IOC_VERSION		_IOWR(MAILBOX_IOC_MAGIC, 0x00, struct mailbox_version)
 #define MAILBOX_IOC_PORT_ALLOCATE	_IOWR(MAILBOX_IOC_MAGIC, 0x10, struct mailbox_port_allocate)
 #define MAILBOX_IOC_PORT_DEALLOCATE	_IOW(MAILBOX_IOC_MAGIC, 0x11, struct mailbox_port_name_op)
@@ -362,6 +539,15 @@ struct mailbox_msg {
 #define MAILBOX_IOC_PORT_NAMES		_IOWR(MAILBOX_IOC_MAGIC, 0x16, struct mailbox_port_names)
 #define MAILBOX_IOC_PORT_GET_ATTR	_IOWR(MAILBOX_IOC_MAGIC, 0x17, struct mailbox_port_attr)
 #define MAILBOX_IOC_PORT_SET_ATTR	_IOW(MAILBOX_IOC_MAGIC, 0x18, struct mailbox_port_attr)
+#define MAILBOX_IOC_PORT_MOVE_MEMBER	_IOW(MAILBOX_IOC_MAGIC, 0x19, struct mailbox_port_move_member)
+#define MAILBOX_IOC_PORT_REQUEST_NOTIFICATION \
+	_IOWR(MAILBOX_IOC_MAGIC, 0x1a, struct mailbox_port_request_notification)
 #define MAILBOX_IOC_MSG			_IOWR(MAILBOX_IOC_MAGIC, 0x20, struct mailbox_msg)
+#define MAILBOX_IOC_PORT_READY_FD	_IOWR(MAILBOX_IOC_MAGIC, 0x30, struct mailbox_port_fd)
+#define MAILBOX_IOC_PORT_EXPORT		_IOWR(MAILBOX_IOC_MAGIC, 0x31, struct mailbox_port_fd)
+#define MAILBOX_IOC_PORT_IMPORT		_IOWR(MAILBOX_IOC_MAGIC, 0x32, struct mailbox_port_fd)
+#define MAILBOX_IOC_REGISTER		_IOW(MAILBOX_IOC_MAGIC, 0x40, struct mailbox_service)
+#define MAILBOX_IOC_LOOKUP		_IOWR(MAILBOX_IOC_MAGIC, 0x41, struct mailbox_service)
+#define MAILBOX_IOC_UNREGISTER		_IOW(MAILBOX_IOC_MAGIC, 0x42, struct mailbox_service)
 
 #endif /* _UAPI_LINUX_MAILBOX_H */
