@@ -30,7 +30,8 @@
  *                      fields and the reverse map. May sleep under it.
  * port->lock (spinlock) protects the port's queue, counters and @active.
  *
- * Order: space->lock, then port->lock. Two spaces (insert_right into a
+ * Order: space->lock, then mbx_transit_lock (messages carrying receive
+ * rights only), then port->lock. Two spaces (insert_right into a
  * foreign space) are taken in address order, the second with
  * SINGLE_DEPTH_NESTING. Never two port locks at once. Never user memory
  * under port->lock. Wait queues have their own locks and are always taken
@@ -74,6 +75,14 @@ struct mbx_port {
 	refcount_t ref;			/* (atomic) */
 	spinlock_t lock;
 	bool active;			/* (protected by @lock; READ_ONCE ok) */
+	struct mbx_space *receiver;	/* (protected by @lock) holder of the
+					 * receive right; NULL in transit/dead
+					 */
+	struct mbx_port *transit;	/* (mbx_transit_lock) port whose queue
+					 * holds the message carrying our
+					 * receive right
+					 */
+	struct list_head dead_link;	/* on a destroy work list */
 	struct list_head msgs;		/* (protected by @lock) */
 	u32 msgcount;			/* (protected by @lock) */
 	u32 qlimit;			/* (protected by @lock) */
@@ -105,7 +114,10 @@ struct mbx_space {
 
 struct mbx_right {
 	struct mbx_port *port;		/* ref held, NULL if none */
-	u32 type;			/* MAILBOX_MSG_TYPE_PORT_SEND{,_ONCE} */
+	u32 type;			/* MAILBOX_MSG_TYPE_PORT_{RECEIVE,SEND,SEND_ONCE} */
+	u32 pass;			/* name carried when @port is NULL:
+					 * MAILBOX_PORT_NULL or _DEAD
+					 */
 };
 
 struct mbx_msg {
@@ -115,6 +127,10 @@ struct mbx_msg {
 	s32 id;
 	struct mbx_right dest;		/* the right the message was sent through */
 	struct mbx_right reply;		/* the reply right carried, if any */
+	u32 nr_rights;			/* rights carried by descriptors */
+	u32 ool_bytes;			/* names of port arrays, on receive */
+	bool carries_receive;		/* a descriptor moves a receive right */
+	struct mbx_right *rights;	/* @nr_rights, in descriptor order */
 	struct pid *pid;		/* sender's thread group */
 	kuid_t uid;
 	kgid_t gid;
@@ -126,7 +142,7 @@ struct mbx_msg {
  * space, so that they can be committed (emptied entries freed) or undone
  * exactly, all under space->lock.
  */
-#define MBX_TXN_MAX	4
+#define MBX_TXN_SMALL	2
 struct mbx_txn_rec {
 	struct mbx_entry *entry;
 	u32 name;
@@ -137,12 +153,29 @@ struct mbx_txn_rec {
 	u32 srights;			/* added to port->srights */
 	u32 sorights;			/* added to port->sorights */
 	u32 mscount;			/* added to port->mscount */
+	bool receive_moved;		/* the receive right left the space */
 };
 
 struct mbx_txn {
 	unsigned int n;
-	struct mbx_txn_rec rec[MBX_TXN_MAX];
+	unsigned int max;
+	struct mbx_txn_rec *rec;	/* @small or an allocated array */
+	struct mbx_txn_rec small[MBX_TXN_SMALL];
 };
+
+static inline void mbx_txn_init(struct mbx_txn *txn)
+{
+	txn->n = 0;
+	txn->max = MBX_TXN_SMALL;
+	txn->rec = txn->small;
+}
+
+/*
+ * Serialises every change of a port's @transit and the cycle check made
+ * when a message carrying receive rights is queued (rare). Taken after
+ * space->lock and before port->lock.
+ */
+extern struct mutex mbx_transit_lock;
 
 /* stats.c */
 enum mbx_stat {
@@ -213,8 +246,24 @@ int mbx_ioctl_insert_right(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_type(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_names(struct mbx_space *space, void __user *uarg);
 
+/* desc.c */
+struct mbx_src {
+	u32 name;
+	u32 disposition;
+};
+
+int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status);
+int mbx_desc_copyin_locked(struct mbx_space *space, struct mbx_msg *msg,
+			   const struct mbx_src *src, struct mbx_txn *txn);
+bool mbx_desc_makes_cycle_locked(struct mbx_msg *msg, struct mbx_port *dest);
+void mbx_desc_set_transit_locked(struct mbx_msg *msg, struct mbx_port *dest);
+int mbx_desc_copyout_locked(struct mbx_space *space, struct mbx_msg *msg,
+			    u32 *names);
+int mbx_desc_write(struct mbx_msg *msg, const u32 *names, void __user *arrays);
+
 /* msg.c */
 void mbx_msg_destroy(struct mbx_msg *msg);
+void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
 
 /* main.c */

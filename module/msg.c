@@ -92,6 +92,10 @@ static struct mbx_msg *mbx_msg_alloc(u32 size)
 	msg->size = size;
 	msg->dest.port = NULL;
 	msg->reply.port = NULL;
+	msg->nr_rights = 0;
+	msg->ool_bytes = 0;
+	msg->carries_receive = false;
+	msg->rights = NULL;
 	msg->pid = get_pid(task_tgid(current));
 	msg->uid = current_euid();
 	msg->gid = current_egid();
@@ -103,8 +107,13 @@ static struct mbx_msg *mbx_msg_alloc(u32 size)
 /* Free @msg, releasing whatever rights it still carries. */
 static void mbx_msg_free(struct mbx_msg *msg)
 {
+	u32 k;
+
 	mbx_right_release(&msg->dest);
 	mbx_right_release(&msg->reply);
+	for (k = 0; k < msg->nr_rights; k++)
+		mbx_right_release(&msg->rights[k]);
+	kvfree(msg->rights);
 	put_pid(msg->pid);
 	mbx_stat_add(MBX_STAT_MESSAGES, -1);
 	mbx_stat_add(MBX_STAT_MESSAGE_BYTES, -(long)msg->size);
@@ -116,6 +125,26 @@ void mbx_msg_destroy(struct mbx_msg *msg)
 {
 	mbx_stat_add(MBX_STAT_TOTAL_DESTROYED, 1);
 	mbx_msg_free(msg);
+}
+
+/*
+ * Destroy @msg from inside mbx_port_destroy(): the ports whose receive
+ * rights it carries go on @ports (with the right's reference) instead of
+ * being destroyed recursively.
+ */
+void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports)
+{
+	u32 k;
+
+	for (k = 0; k < msg->nr_rights; k++) {
+		struct mbx_right *r = &msg->rights[k];
+
+		if (r->port && r->type == MAILBOX_MSG_TYPE_PORT_RECEIVE) {
+			list_add_tail(&r->port->dead_link, ports);
+			r->port = NULL;
+		}
+	}
+	mbx_msg_destroy(msg);
 }
 
 static bool mbx_disposition_valid(u32 disposition)
@@ -162,19 +191,21 @@ static void mbx_wake_sender_locked(struct mbx_port *port)
  */
 static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 				const struct mailbox_msg_header *hdr,
+				const struct mbx_src *src, struct mbx_txn *txn,
 				struct mbx_timeout *t, bool sync, u32 *status)
 {
 	u32 remote = MAILBOX_MSGH_REMOTE(hdr->bits);
 	u32 local = MAILBOX_MSGH_LOCAL(hdr->bits);
 	struct mbx_port *waited = NULL;
 	struct mbx_port *port;
-	struct mbx_txn txn;
 	int ret, wret = 0;
+	bool transit;
 
 	for (;;) {
-		txn.n = 0;
+		txn->n = 0;
+		msg->carries_receive = false;
 		mutex_lock(&space->lock);
-		ret = mbx_copyin_locked(space, hdr->remote_port, remote, &txn,
+		ret = mbx_copyin_locked(space, hdr->remote_port, remote, txn,
 					&msg->dest);
 		if (ret) {
 			*status = MAILBOX_SEND_INVALID_DEST;
@@ -182,17 +213,33 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 		}
 		if (hdr->local_port != MAILBOX_PORT_NULL) {
 			ret = mbx_copyin_locked(space, hdr->local_port, local,
-						&txn, &msg->reply);
+						txn, &msg->reply);
 			if (ret) {
 				*status = MAILBOX_SEND_INVALID_REPLY;
 				goto out_undo;
 			}
 		}
+		ret = mbx_desc_copyin_locked(space, msg, src, txn);
+		if (ret) {
+			*status = MAILBOX_SEND_INVALID_RIGHT;
+			goto out_undo;
+		}
 
 		port = msg->dest.port;
+		if (msg->carries_receive) {
+			mutex_lock(&mbx_transit_lock);
+			if (mbx_desc_makes_cycle_locked(msg, port)) {
+				mutex_unlock(&mbx_transit_lock);
+				ret = -ELOOP;
+				*status = MAILBOX_SEND_INVALID_RIGHT;
+				goto out_undo;
+			}
+		}
 		spin_lock(&port->lock);
 		if (!port->active) {
 			spin_unlock(&port->lock);
+			if (msg->carries_receive)
+				mutex_unlock(&mbx_transit_lock);
 			ret = -EPIPE;
 			*status = MAILBOX_SEND_INVALID_DEST;
 			goto out_undo;
@@ -202,8 +249,10 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 
 		/* Full: give every right back, then wait for room. */
 		spin_unlock(&port->lock);
+		if (msg->carries_receive)
+			mutex_unlock(&mbx_transit_lock);
 		port = mbx_port_get(port);
-		mbx_txn_undo_locked(space, &txn);
+		mbx_txn_undo_locked(space, txn);
 		mutex_unlock(&space->lock);
 		if (waited)
 			mbx_port_put(waited);
@@ -234,12 +283,20 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 		}
 	}
 
-	/* Queue it; port->lock held. */
+	/*
+	 * Queue it; port->lock held. Once it is unlocked the message may be
+	 * received or destroyed at any time: touch nothing of it after.
+	 */
+	transit = msg->carries_receive;
+	if (transit)
+		mbx_desc_set_transit_locked(msg, port);
 	list_add_tail(&msg->link, &port->msgs);
 	port->msgcount++;
 	mbx_wake_one_locked(port, &port->rcv_wait, sync);
 	spin_unlock(&port->lock);
-	mbx_txn_commit_locked(space, &txn);
+	if (transit)
+		mutex_unlock(&mbx_transit_lock);
+	mbx_txn_commit_locked(space, txn);
 	mutex_unlock(&space->lock);
 	if (waited)
 		mbx_port_put(waited);
@@ -247,7 +304,7 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 	return 0;
 
 out_undo:
-	mbx_txn_undo_locked(space, &txn);
+	mbx_txn_undo_locked(space, txn);
 out_unlock:
 	mutex_unlock(&space->lock);
 out_pass:
@@ -267,9 +324,11 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	const void __user *ubuf = u64_to_user_ptr(args->send_msg);
 	struct mailbox_msg_header hdr;
 	u32 size = args->send_size;
+	struct mbx_src *src = NULL;
 	u32 remote, local;
 	bool has_reply;
 	struct mbx_timeout t;
+	struct mbx_txn txn;
 	struct mbx_msg *msg;
 	int ret;
 
@@ -290,7 +349,8 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	local = MAILBOX_MSGH_LOCAL(hdr.bits);
 	has_reply = hdr.local_port != MAILBOX_PORT_NULL;
 	/* A reply name and a reply disposition go together. */
-	if ((hdr.bits & ~(MAILBOX_MSGH_REMOTE_MASK | MAILBOX_MSGH_LOCAL_MASK)) ||
+	if ((hdr.bits & ~(MAILBOX_MSGH_REMOTE_MASK | MAILBOX_MSGH_LOCAL_MASK |
+			  MAILBOX_MSGH_COMPLEX)) ||
 	    hdr.voucher_port || !mbx_disposition_valid(remote) ||
 	    (local && !mbx_disposition_valid(local)) ||
 	    has_reply != !!local) {
@@ -312,17 +372,34 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	msg->bits = hdr.bits;
 	msg->id = hdr.id;
 
+	mbx_txn_init(&txn);
+	if (hdr.bits & MAILBOX_MSGH_COMPLEX) {
+		ret = mbx_desc_parse(msg, &src, &args->status);
+		if (ret)
+			goto out_free;
+		if (msg->nr_rights + 2 > MBX_TXN_SMALL) {
+			txn.max = msg->nr_rights + 2;
+			txn.rec = kvmalloc_array(txn.max, sizeof(*txn.rec),
+						 GFP_KERNEL);
+			if (!txn.rec) {
+				args->status = MAILBOX_SEND_NO_BUFFER;
+				ret = -ENOMEM;
+				goto out_free;
+			}
+		}
+	}
+
 	mbx_timeout_init(&t, args->options & MAILBOX_MSG_SEND_TIMEOUT,
 			 args->send_timeout, nonblock);
-	ret = mbx_send_locked_loop(space, msg, &hdr, &t,
+	ret = mbx_send_locked_loop(space, msg, &hdr, src, &txn, &t,
 				   args->options & MAILBOX_MSG_RCV,
 				   &args->status);
-	if (ret)
-		goto out_free;
-	return 0;
-
 out_free:
-	mbx_msg_free(msg);
+	if (txn.rec != txn.small)
+		kvfree(txn.rec);
+	kvfree(src);
+	if (ret)
+		mbx_msg_free(msg);
 	return ret;
 }
 
@@ -369,7 +446,8 @@ static void mbx_fill_trailer(struct mailbox_msg_trailer *tr,
  * Wait for a message that fits. Return: the dequeued message, or an
  * ERR_PTR with @args->status and @args->rcv_size set.
  */
-static struct mbx_msg *mbx_receive_wait(struct mbx_port *port,
+static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
+					struct mbx_port *port,
 					struct mailbox_msg *args,
 					void __user *ubuf, u32 trailer,
 					struct mbx_timeout *t, u32 *seqno)
@@ -385,10 +463,16 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_port *port,
 			ret = -EPIPE;
 			break;
 		}
+		if (port->receiver != space) {
+			/* The receive right was moved away. */
+			args->status = MAILBOX_RCV_PORT_CHANGED;
+			ret = -EIDRM;
+			break;
+		}
 		msg = list_first_entry_or_null(&port->msgs, struct mbx_msg,
 					       link);
 		if (msg) {
-			needed = msg->size + trailer;
+			needed = msg->size + trailer + msg->ool_bytes;
 			if (needed > args->rcv_size) {
 				args->rcv_size = needed;
 				args->status = MAILBOX_RCV_TOO_LARGE;
@@ -440,6 +524,44 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_port *port,
 	return ERR_PTR(ret);
 }
 
+/*
+ * Name the message's rights in @space: the reply right into @hdr, the
+ * descriptors' rights into @names. Return: 0, or a naming error of the reply
+ * right (<0) - the message must then be refused - with *body_err set to the
+ * first descriptor naming error.
+ */
+static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
+			       struct mailbox_msg_header *hdr, u32 *names,
+			       int *body_err)
+{
+	struct mbx_entry *spare = NULL;
+	int ret = 0;
+
+	if (msg->reply.port)
+		spare = mbx_entry_alloc();
+	mutex_lock(&space->lock);
+	if (msg->carries_receive)
+		mutex_lock(&mbx_transit_lock);
+	if (msg->reply.port) {
+		hdr->bits |= msg->reply.type;
+		ret = mbx_copyout_locked(space, &msg->reply, MAILBOX_PORT_NULL,
+					 &spare, &hdr->remote_port);
+		if (ret == -EPIPE) {
+			/* The reply port died in flight. */
+			hdr->remote_port = MAILBOX_PORT_DEAD;
+			ret = 0;
+		}
+	}
+	if (!ret && msg->nr_rights)
+		*body_err = mbx_desc_copyout_locked(space, msg, names);
+	if (msg->carries_receive)
+		mutex_unlock(&mbx_transit_lock);
+	mutex_unlock(&space->lock);
+	if (spare)
+		mbx_entry_free(spare);
+	return ret;
+}
+
 static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 		       bool nonblock)
 {
@@ -448,12 +570,13 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	void __user *ubuf = u64_to_user_ptr(args->rcv_msg);
 	struct mailbox_msg_header hdr = { };
 	struct mailbox_msg_trailer tr;
-	struct mbx_entry *spare = NULL;
 	struct mbx_port *port;
 	struct mbx_timeout t;
 	struct mbx_msg *msg;
+	int ret, body_err = 0;
+	u32 *names = NULL;
+	bool complex;
 	u32 seqno;
-	int ret;
 
 	port = mbx_receive_port(space, args->rcv_name);
 	if (IS_ERR(port)) {
@@ -462,60 +585,78 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	}
 	mbx_timeout_init(&t, args->options & MAILBOX_MSG_RCV_TIMEOUT,
 			 args->rcv_timeout, nonblock);
-	msg = mbx_receive_wait(port, args, ubuf, trailer, &t, &seqno);
+	msg = mbx_receive_wait(space, port, args, ubuf, trailer, &t, &seqno);
 	if (IS_ERR(msg)) {
 		ret = PTR_ERR(msg);
 		goto out_put;
 	}
 
+	complex = msg->bits & MAILBOX_MSGH_COMPLEX;
 	if (trailer)
 		mbx_fill_trailer(&tr, msg, seqno);
-	if (copy_to_user(ubuf + MBX_HEADER_SIZE, msg->body,
-			 msg->size - MBX_HEADER_SIZE) ||
-	    (trailer && copy_to_user(ubuf + msg->size, &tr, trailer))) {
-		mbx_requeue(port, msg, seqno);
-		args->status = MAILBOX_RCV_INVALID_DATA;
-		ret = -EFAULT;
-		goto out_put;
+	if (!complex) {
+		/* Nothing to rewrite: copy first, so a fault loses nothing. */
+		if (copy_to_user(ubuf + MBX_HEADER_SIZE, msg->body,
+				 msg->size - MBX_HEADER_SIZE) ||
+		    (trailer && copy_to_user(ubuf + msg->size, &tr, trailer)))
+			goto out_requeue_fault;
+	} else if (msg->nr_rights) {
+		names = kvmalloc_array(msg->nr_rights, sizeof(*names),
+				       GFP_KERNEL);
+		if (!names) {
+			mbx_requeue(port, msg, seqno);
+			args->status = MAILBOX_RCV_BODY_ERROR;
+			ret = -ENOMEM;
+			goto out_put;
+		}
 	}
 
-	args->rcv_size = msg->size + trailer;
-	hdr.bits = MAILBOX_MSGH_BITS(0, msg->dest.type);
+	args->rcv_size = msg->size + trailer + msg->ool_bytes;
+	hdr.bits = MAILBOX_MSGH_BITS(0, msg->dest.type) |
+		   (msg->bits & MAILBOX_MSGH_COMPLEX);
 	hdr.size = msg->size;
 	hdr.local_port = args->rcv_name;
 	hdr.id = msg->id;
-	ret = 0;
-	if (msg->reply.port) {
-		spare = mbx_entry_alloc();
-		hdr.bits |= msg->reply.type;
-		mutex_lock(&space->lock);
-		ret = mbx_copyout_locked(space, &msg->reply, MAILBOX_PORT_NULL,
-					 &spare, &hdr.remote_port);
-		mutex_unlock(&space->lock);
-		if (ret == -EPIPE) {
-			/* The reply port died in flight. */
-			hdr.remote_port = MAILBOX_PORT_DEAD;
-			ret = 0;
-		}
-		if (spare)
-			mbx_entry_free(spare);
-	}
-	mbx_msg_free(msg);
-	mbx_stat_add(MBX_STAT_TOTAL_RECEIVED, 1);
+	ret = mbx_receive_copyout(space, msg, &hdr, names, &body_err);
 	if (ret) {
 		args->status = MAILBOX_RCV_HEADER_ERROR;
-		goto out_put;
+		goto out_free;
 	}
-
+	if (complex) {
+		/*
+		 * The rights are named already: a fault now consumes the
+		 * message (its rights stay in the space, see PORT_NAMES).
+		 */
+		if (mbx_desc_write(msg, names,
+				   ubuf + msg->size + trailer) ||
+		    copy_to_user(ubuf + MBX_HEADER_SIZE, msg->body,
+				 msg->size - MBX_HEADER_SIZE) ||
+		    (trailer && copy_to_user(ubuf + msg->size, &tr, trailer))) {
+			args->status = MAILBOX_RCV_INVALID_DATA;
+			ret = -EFAULT;
+			goto out_free;
+		}
+	}
 	if (copy_to_user(ubuf, &hdr, sizeof(hdr))) {
 		args->status = MAILBOX_RCV_INVALID_DATA;
 		ret = -EFAULT;
-		goto out_put;
+		goto out_free;
 	}
-	args->status = MAILBOX_MSG_SUCCESS;
+	ret = body_err;
+	args->status = ret ? MAILBOX_RCV_BODY_ERROR : MAILBOX_MSG_SUCCESS;
+out_free:
+	mbx_stat_add(MBX_STAT_TOTAL_RECEIVED, 1);
+	mbx_msg_free(msg);
+	kvfree(names);
 out_put:
 	mbx_port_put(port);
 	return ret;
+
+out_requeue_fault:
+	mbx_requeue(port, msg, seqno);
+	args->status = MAILBOX_RCV_INVALID_DATA;
+	ret = -EFAULT;
+	goto out_put;
 }
 
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)

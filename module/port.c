@@ -62,26 +62,46 @@ void mbx_port_put(struct mbx_port *port)
  * @port: an active port; the caller's reference stays the caller's
  *
  * Queued messages are destroyed (their rights released), blocked senders and
- * receivers wake and see the port dead.
+ * receivers wake and see the port dead. Receive rights carried by those
+ * messages destroy their ports in turn: a work list, not recursion, so a
+ * long chain of ports in transit cannot overflow the stack. Must not be
+ * called with mbx_transit_lock or any port lock held.
  */
 void mbx_port_destroy(struct mbx_port *port)
 {
-	struct mbx_msg *msg, *tmp;
-	LIST_HEAD(dead);
+	LIST_HEAD(ports);
 
-	spin_lock(&port->lock);
-	WARN_ON_ONCE(!port->active);
-	WRITE_ONCE(port->active, false);
-	list_splice_init(&port->msgs, &dead);
-	port->msgcount = 0;
-	spin_unlock(&port->lock);
+	list_add_tail(&mbx_port_get(port)->dead_link, &ports);
+	while (!list_empty(&ports)) {
+		struct mbx_msg *msg, *tmp;
+		struct mbx_port *p;
+		LIST_HEAD(msgs);
 
-	wake_up_all(&port->rcv_wait);
-	wake_up_all(&port->send_wait);
+		p = list_first_entry(&ports, struct mbx_port, dead_link);
+		list_del(&p->dead_link);
 
-	list_for_each_entry_safe(msg, tmp, &dead, link) {
-		list_del(&msg->link);
-		mbx_msg_destroy(msg);
+		spin_lock(&p->lock);
+		WARN_ON_ONCE(!p->active);
+		WRITE_ONCE(p->active, false);
+		p->receiver = NULL;
+		list_splice_init(&p->msgs, &msgs);
+		p->msgcount = 0;
+		spin_unlock(&p->lock);
+
+		wake_up_all(&p->rcv_wait);
+		wake_up_all(&p->send_wait);
+
+		if (READ_ONCE(p->transit)) {
+			mutex_lock(&mbx_transit_lock);
+			p->transit = NULL;
+			mutex_unlock(&mbx_transit_lock);
+		}
+
+		list_for_each_entry_safe(msg, tmp, &msgs, link) {
+			list_del(&msg->link);
+			mbx_msg_destroy_deferred(msg, &ports);
+		}
+		mbx_port_put(p);
 	}
 }
 

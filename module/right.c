@@ -26,13 +26,18 @@ void mbx_right_release(struct mbx_right *right)
 
 	if (!port)
 		return;
+	right->port = NULL;
+	if (right->type == MAILBOX_MSG_TYPE_PORT_RECEIVE) {
+		mbx_port_destroy(port);
+		mbx_port_put(port);
+		return;
+	}
 	spin_lock(&port->lock);
 	if (right->type == MAILBOX_MSG_TYPE_PORT_SEND)
 		port->srights--;
 	else
 		port->sorights--;
 	spin_unlock(&port->lock);
-	right->port = NULL;
 	mbx_port_put(port);
 }
 
@@ -45,8 +50,8 @@ static int mbx_missing_right_error(struct mbx_entry *entry)
  * mbx_copyin_locked() - take a right out of a space
  * @space: the space, locked
  * @name: the name holding the right
- * @disposition: MAILBOX_MSG_TYPE_{MAKE,COPY,MOVE}_SEND or
- *               MAILBOX_MSG_TYPE_{MAKE,MOVE}_SEND_ONCE
+ * @disposition: MAILBOX_MSG_TYPE_{MAKE,COPY,MOVE}_SEND,
+ *               MAILBOX_MSG_TYPE_{MAKE,MOVE}_SEND_ONCE or _MOVE_RECEIVE
  * @txn: records the change for commit or undo
  * @right: filled with the right taken
  *
@@ -65,6 +70,7 @@ int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
 	switch (disposition) {
 	case MAILBOX_MSG_TYPE_MAKE_SEND:
 	case MAILBOX_MSG_TYPE_MAKE_SEND_ONCE:
+	case MAILBOX_MSG_TYPE_MOVE_RECEIVE:
 		need = MAILBOX_PORT_TYPE_RECEIVE;
 		break;
 	case MAILBOX_MSG_TYPE_COPY_SEND:
@@ -83,7 +89,7 @@ int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
 		return -ENOENT;
 	if (!(entry->type & need))
 		return mbx_missing_right_error(entry);
-	if (WARN_ON_ONCE(txn->n >= MBX_TXN_MAX))
+	if (WARN_ON_ONCE(txn->n >= txn->max))
 		return -EINVAL;
 
 	port = entry->port;
@@ -132,6 +138,15 @@ int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
 		entry->type = 0;
 		right->type = MAILBOX_MSG_TYPE_PORT_SEND_ONCE;
 		break;
+	case MAILBOX_MSG_TYPE_MOVE_RECEIVE:
+		/* The name keeps a send right beside it, if any. */
+		entry->type &= ~MAILBOX_PORT_TYPE_RECEIVE;
+		port->receiver = NULL;
+		rec->receive_moved = true;
+		right->type = MAILBOX_MSG_TYPE_PORT_RECEIVE;
+		/* Receivers waiting in this space must give up. */
+		wake_up_all(&port->rcv_wait);
+		break;
 	}
 	spin_unlock(&port->lock);
 
@@ -172,12 +187,55 @@ void mbx_txn_undo_locked(struct mbx_space *space, struct mbx_txn *txn)
 		port->srights -= rec->srights;
 		port->sorights -= rec->sorights;
 		port->mscount -= rec->mscount;
+		if (rec->receive_moved)
+			port->receiver = space;
 		spin_unlock(&port->lock);
 		if (rec->right->port) {
 			mbx_port_put(rec->right->port);
 			rec->right->port = NULL;
 		}
 	}
+}
+
+/* A receive right arrives: the port's new holder is @space. */
+static int mbx_copyout_receive_locked(struct mbx_space *space,
+				      struct mbx_right *right, u32 want,
+				      struct mbx_entry **spare, u32 *name)
+{
+	struct mbx_port *port = right->port;
+	struct mbx_entry *entry;
+	int ret;
+
+	lockdep_assert_held(&mbx_transit_lock);
+	entry = mbx_lookup_port_locked(space, port);
+	if (entry) {
+		/* Send rights already named here: the names merge. */
+		if (want != MAILBOX_PORT_NULL && want != entry->name)
+			return -EALREADY;
+		entry->type |= MAILBOX_PORT_TYPE_RECEIVE;
+		mbx_port_put(port);
+	} else {
+		entry = *spare;
+		if (!entry)
+			return -ENOMEM;
+		entry->port = port;
+		entry->urefs = 0;
+		entry->type = MAILBOX_PORT_TYPE_RECEIVE;
+		ret = mbx_insert_locked(space, entry, want);
+		if (ret) {
+			entry->port = NULL;
+			return ret;
+		}
+		mbx_link_locked(space, entry);
+		*spare = NULL;
+	}
+	port->transit = NULL;
+	spin_lock(&port->lock);
+	port->receiver = space;
+	spin_unlock(&port->lock);
+	right->port = NULL;
+	*name = entry->name;
+	return 0;
 }
 
 /**
@@ -205,6 +263,9 @@ int mbx_copyout_locked(struct mbx_space *space, struct mbx_right *right,
 	if (!READ_ONCE(port->active))
 		return -EPIPE;
 
+	if (right->type == MAILBOX_MSG_TYPE_PORT_RECEIVE)
+		return mbx_copyout_receive_locked(space, right, want, spare,
+						  name);
 	if (right->type == MAILBOX_MSG_TYPE_PORT_SEND) {
 		entry = mbx_lookup_port_locked(space, port);
 		if (entry) {
@@ -329,6 +390,7 @@ int mbx_ioctl_allocate(struct mbx_space *space, void __user *uarg)
 			ret = -ENOMEM;
 			goto out_free_entry;
 		}
+		port->receiver = space;
 		entry->type = MAILBOX_PORT_TYPE_RECEIVE;
 		entry->port = port;
 	} else {
@@ -538,7 +600,7 @@ int mbx_ioctl_insert_right(struct mbx_space *space, void __user *uarg)
 	struct mbx_right right = { };
 	struct mbx_space *target = space;
 	struct mbx_entry *spare;
-	struct mbx_txn txn = { };
+	struct mbx_txn txn;
 	struct fd f = { };
 	u32 name;
 	int ret;
@@ -569,6 +631,7 @@ int mbx_ioctl_insert_right(struct mbx_space *space, void __user *uarg)
 		goto out_fdput;
 	}
 
+	mbx_txn_init(&txn);
 	mbx_lock_two(space, target);
 	ret = mbx_copyin_locked(space, args.poly, args.disposition, &txn,
 				&right);
