@@ -83,6 +83,19 @@ struct mbx_port {
 					 * receive right
 					 */
 	struct list_head dead_link;	/* on a destroy work list */
+	struct list_head dnrequests;	/* (protected by @lock) armed dead-name
+					 * requests, struct mbx_request
+					 */
+	struct list_head sprequests;	/* (protected by @lock) armed
+					 * send-possible requests
+					 */
+	struct mbx_msg *nsmsg;		/* (protected by @lock) no-senders
+					 * notification, ready to send
+					 */
+	u32 nssync;			/* (protected by @lock) */
+	struct mbx_msg *pdmsg;		/* (protected by @lock) port-destroyed
+					 * notification, ready to send
+					 */
 	struct list_head msgs;		/* (protected by @lock) */
 	u32 msgcount;			/* (protected by @lock) */
 	u32 qlimit;			/* (protected by @lock) */
@@ -101,6 +114,20 @@ struct mbx_entry {
 	struct mbx_port *port;		/* ref held; NULL for a dead name */
 	struct rb_node rb;		/* in space->by_port while linked */
 	bool linked;			/* (space->lock) in space->by_port */
+	struct mbx_request *dnreq;	/* (space->lock) dead-name request */
+	struct mbx_request *spreq;	/* (space->lock) send-possible request */
+};
+
+/*
+ * A dead-name or send-possible request, owned by the requesting entry
+ * (entry->dnreq/spreq) and, while armed, linked on its port. Firing (under
+ * port->lock) unlinks it and takes @msg; the entry frees it later.
+ */
+struct mbx_request {
+	struct list_head link;		/* (port->lock) on port->{dn,sp}requests */
+	struct mbx_msg *msg;		/* (port->lock) NULL once fired */
+	u32 name;			/* (set at creation) the requester's name */
+	bool fired;			/* (port->lock) */
 };
 
 struct mbx_space {
@@ -188,6 +215,7 @@ enum mbx_stat {
 	MBX_STAT_TOTAL_SENT,
 	MBX_STAT_TOTAL_RECEIVED,
 	MBX_STAT_TOTAL_DESTROYED,
+	MBX_STAT_TOTAL_NOTIFICATIONS,
 	MBX_STAT_NR,
 };
 
@@ -230,6 +258,7 @@ void mbx_space_show(struct seq_file *m, struct mbx_space *space);
 
 /* right.c */
 void mbx_right_release(struct mbx_right *right);
+void mbx_right_consume(struct mbx_right *right);
 int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
 		      struct mbx_txn *txn, struct mbx_right *right);
 void mbx_txn_commit_locked(struct mbx_space *space, struct mbx_txn *txn);
@@ -261,7 +290,26 @@ int mbx_desc_copyout_locked(struct mbx_space *space, struct mbx_msg *msg,
 			    u32 *names);
 int mbx_desc_write(struct mbx_msg *msg, const u32 *names, void __user *arrays);
 
+/* notify.c */
+struct mbx_msg *mbx_notify_alloc(s32 id, u32 body_size, gfp_t gfp);
+void mbx_notify_deliver(struct mbx_msg *msg);
+void mbx_notify_deliver_list(struct list_head *msgs);
+void mbx_notify_send_once(struct mbx_port *port);
+void mbx_notify_port_dead_locked(struct mbx_port *port,
+				 struct list_head *fire,
+				 struct list_head *destroy);
+void mbx_notify_take_sp_locked(struct mbx_port *port, struct list_head *fire);
+void mbx_notify_no_senders_locked(struct mbx_port *port,
+				  struct list_head *fire);
+void mbx_request_entry_gone_locked(struct mbx_space *space,
+				   struct mbx_entry *entry);
+u32 mbx_request_dead_urefs_locked(struct mbx_entry *entry);
+int mbx_ioctl_request_notification(struct mbx_space *space,
+				   void __user *uarg);
+
 /* msg.c */
+struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp);
+void mbx_msg_free(struct mbx_msg *msg);
 void mbx_msg_destroy(struct mbx_msg *msg);
 void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);

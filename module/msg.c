@@ -81,12 +81,17 @@ static int mbx_wait_locked(struct mbx_port *port, wait_queue_head_t *wq,
 	return ret;
 }
 
-static struct mbx_msg *mbx_msg_alloc(u32 size)
+struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp)
 {
+	size_t bytes = struct_size_t(struct mbx_msg, body,
+				     size - MBX_HEADER_SIZE);
 	struct mbx_msg *msg;
 
-	msg = kvmalloc(struct_size(msg, body, size - MBX_HEADER_SIZE),
-		       GFP_KERNEL_ACCOUNT);
+	/* Small ones from kmalloc: notifications use __GFP_NOFAIL. */
+	if (bytes <= PAGE_SIZE)
+		msg = kmalloc(bytes, gfp);
+	else
+		msg = kvmalloc(bytes, gfp);
 	if (!msg)
 		return NULL;
 	msg->size = size;
@@ -105,7 +110,7 @@ static struct mbx_msg *mbx_msg_alloc(u32 size)
 }
 
 /* Free @msg, releasing whatever rights it still carries. */
-static void mbx_msg_free(struct mbx_msg *msg)
+void mbx_msg_free(struct mbx_msg *msg)
 {
 	u32 k;
 
@@ -360,7 +365,7 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 		return -EINVAL;
 	}
 
-	msg = mbx_msg_alloc(size);
+	msg = mbx_msg_alloc(size, GFP_KERNEL_ACCOUNT);
 	if (!msg) {
 		args->status = MAILBOX_SEND_NO_BUFFER;
 		return -ENOMEM;
@@ -405,7 +410,9 @@ out_free:
 	return ret;
 }
 
-static struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno)
+/* Take the head message off @port; then unlock with mbx_dequeue_done(). */
+static struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno,
+					  struct list_head *fire)
 {
 	struct mbx_msg *msg;
 
@@ -414,7 +421,16 @@ static struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno)
 	port->msgcount--;
 	*seqno = port->seqno++;
 	mbx_wake_sender_locked(port);
+	if (!list_empty(&port->sprequests))
+		mbx_notify_take_sp_locked(port, fire);
 	return msg;
+}
+
+static void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire)
+	__releases(&port->lock)
+{
+	spin_unlock(&port->lock);
+	mbx_notify_deliver_list(fire);
 }
 
 /* Put back a message whose copy to user memory failed. */
@@ -456,6 +472,7 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 {
 	struct mbx_msg *msg;
 	u32 faulted = 0, needed;
+	LIST_HEAD(fire);
 	int ret = 0;
 
 	spin_lock(&port->lock);
@@ -485,14 +502,14 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 					spin_unlock(&port->lock);
 					return ERR_PTR(-EMSGSIZE);
 				}
-				msg = mbx_dequeue_locked(port, seqno);
-				spin_unlock(&port->lock);
+				msg = mbx_dequeue_locked(port, seqno, &fire);
+				mbx_dequeue_done(port, &fire);
 				mbx_msg_destroy(msg);
 				return ERR_PTR(-EMSGSIZE);
 			}
 			if (faulted >= needed) {
-				msg = mbx_dequeue_locked(port, seqno);
-				spin_unlock(&port->lock);
+				msg = mbx_dequeue_locked(port, seqno, &fire);
+				mbx_dequeue_done(port, &fire);
 				return msg;
 			}
 			/* Make the buffer present, so the copy cannot fail. */
@@ -624,6 +641,8 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 		args->status = MAILBOX_RCV_HEADER_ERROR;
 		goto out_free;
 	}
+	/* Delivered: the destination right is used up. */
+	mbx_right_consume(&msg->dest);
 	if (complex) {
 		/*
 		 * The rights are named already: a fault now consumes the

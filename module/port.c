@@ -41,6 +41,8 @@ struct mbx_port *mbx_port_alloc(void)
 	port->active = true;
 	INIT_LIST_HEAD(&port->msgs);
 	port->qlimit = MAILBOX_QLIMIT_DEFAULT;
+	INIT_LIST_HEAD(&port->dnrequests);
+	INIT_LIST_HEAD(&port->sprequests);
 	init_waitqueue_head(&port->rcv_wait);
 	init_waitqueue_head(&port->send_wait);
 	mbx_stat_add(MBX_STAT_PORTS, 1);
@@ -52,9 +54,57 @@ void mbx_port_put(struct mbx_port *port)
 {
 	if (!refcount_dec_and_test(&port->ref))
 		return;
-	WARN_ON_ONCE(port->active || !list_empty(&port->msgs));
+	WARN_ON_ONCE(port->active || !list_empty(&port->msgs) ||
+		     port->nsmsg || port->pdmsg ||
+		     !list_empty(&port->dnrequests) ||
+		     !list_empty(&port->sprequests));
 	kmem_cache_free(mbx_port_cache, port);
 	mbx_stat_add(MBX_STAT_PORTS, -1);
+}
+
+/*
+ * A port-destroyed request hands the receive right of dying @port over to
+ * the notify port instead. Return: true if it did (@port lives on, in
+ * transit), false if @port must die after all (the notify port is dead or
+ * the hand-over would put @port inside its own queue).
+ */
+static bool mbx_port_hand_over(struct mbx_port *port, struct mbx_msg *pd)
+{
+	struct mbx_port *dest = pd->dest.port;
+
+	pd->rights[0].port = mbx_port_get(port);
+	pd->rights[0].type = MAILBOX_MSG_TYPE_PORT_RECEIVE;
+	pd->nr_rights = 1;
+	pd->carries_receive = true;
+
+	mutex_lock(&mbx_transit_lock);
+	if (mbx_desc_makes_cycle_locked(pd, dest))
+		goto out_fail;
+	spin_lock(&dest->lock);
+	if (!dest->active) {
+		spin_unlock(&dest->lock);
+		goto out_fail;
+	}
+	mbx_desc_set_transit_locked(pd, dest);
+	list_add_tail(&pd->link, &dest->msgs);
+	dest->msgcount++;
+	/* Waiters are added under dest->lock: this check is race-free. */
+	if (waitqueue_active(&dest->rcv_wait))
+		wake_up_interruptible(&dest->rcv_wait);
+	spin_unlock(&dest->lock);
+	mutex_unlock(&mbx_transit_lock);
+	/* Receivers in the old space give up (EIDRM). */
+	wake_up_all(&port->rcv_wait);
+	return true;
+
+out_fail:
+	mutex_unlock(&mbx_transit_lock);
+	pd->nr_rights = 0;
+	pd->carries_receive = false;
+	pd->rights[0].port = NULL;
+	mbx_port_put(port);
+	mbx_msg_destroy(pd);
+	return false;
 }
 
 /**
@@ -73,7 +123,9 @@ void mbx_port_destroy(struct mbx_port *port)
 
 	list_add_tail(&mbx_port_get(port)->dead_link, &ports);
 	while (!list_empty(&ports)) {
-		struct mbx_msg *msg, *tmp;
+		struct mbx_msg *msg, *tmp, *pd;
+		LIST_HEAD(destroy);
+		LIST_HEAD(fire);
 		struct mbx_port *p;
 		LIST_HEAD(msgs);
 
@@ -82,10 +134,20 @@ void mbx_port_destroy(struct mbx_port *port)
 
 		spin_lock(&p->lock);
 		WARN_ON_ONCE(!p->active);
-		WRITE_ONCE(p->active, false);
 		p->receiver = NULL;
+		pd = p->pdmsg;
+		p->pdmsg = NULL;
+		spin_unlock(&p->lock);
+		if (pd && mbx_port_hand_over(p, pd)) {
+			mbx_port_put(p);
+			continue;
+		}
+
+		spin_lock(&p->lock);
+		WRITE_ONCE(p->active, false);
 		list_splice_init(&p->msgs, &msgs);
 		p->msgcount = 0;
+		mbx_notify_port_dead_locked(p, &fire, &destroy);
 		spin_unlock(&p->lock);
 
 		wake_up_all(&p->rcv_wait);
@@ -97,6 +159,8 @@ void mbx_port_destroy(struct mbx_port *port)
 			mutex_unlock(&mbx_transit_lock);
 		}
 
+		mbx_notify_deliver_list(&fire);
+		list_splice_tail_init(&destroy, &msgs);
 		list_for_each_entry_safe(msg, tmp, &msgs, link) {
 			list_del(&msg->link);
 			mbx_msg_destroy_deferred(msg, &ports);
@@ -157,6 +221,7 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 	struct mailbox_port_attr attr;
 	struct mbx_port *port;
 	bool wake = false;
+	LIST_HEAD(fire);
 
 	if (copy_from_user(&attr, uarg, sizeof(attr)))
 		return -EFAULT;
@@ -175,6 +240,8 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 	if (attr.flags & MAILBOX_ATTR_QLIMIT) {
 		wake = attr.qlimit > port->qlimit;
 		port->qlimit = attr.qlimit;
+		if (port->msgcount < port->qlimit)
+			mbx_notify_take_sp_locked(port, &fire);
 	}
 	if (attr.flags & MAILBOX_ATTR_SEQNO)
 		port->seqno = attr.seqno;
@@ -185,6 +252,7 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 	/* Room appeared for possibly many senders. */
 	if (wake)
 		wake_up_all(&port->send_wait);
+	mbx_notify_deliver_list(&fire);
 	mbx_port_put(port);
 	return 0;
 }

@@ -19,26 +19,55 @@
 
 #include "internal.h"
 
-/* Drop a right in flight: its port forgets one send or send-once right. */
-void mbx_right_release(struct mbx_right *right)
+/*
+ * Drop a right in flight (@used: consumed by delivering a message through
+ * it). A send right dropping the last sender fires no-senders; a send-once
+ * right destroyed unused fires a send-once notification; a receive right
+ * destroys its port.
+ */
+static void mbx_right_drop(struct mbx_right *right, bool used)
 {
 	struct mbx_port *port = right->port;
+	LIST_HEAD(fire);
 
 	if (!port)
 		return;
 	right->port = NULL;
-	if (right->type == MAILBOX_MSG_TYPE_PORT_RECEIVE) {
+	switch (right->type) {
+	case MAILBOX_MSG_TYPE_PORT_RECEIVE:
 		mbx_port_destroy(port);
-		mbx_port_put(port);
-		return;
-	}
-	spin_lock(&port->lock);
-	if (right->type == MAILBOX_MSG_TYPE_PORT_SEND)
-		port->srights--;
-	else
+		break;
+	case MAILBOX_MSG_TYPE_PORT_SEND_ONCE:
+		if (!used && READ_ONCE(port->active)) {
+			/* The right itself carries the notification. */
+			mbx_notify_send_once(port);
+			break;
+		}
+		spin_lock(&port->lock);
 		port->sorights--;
-	spin_unlock(&port->lock);
+		spin_unlock(&port->lock);
+		break;
+	default:
+		spin_lock(&port->lock);
+		if (--port->srights == 0)
+			mbx_notify_no_senders_locked(port, &fire);
+		spin_unlock(&port->lock);
+		mbx_notify_deliver_list(&fire);
+		break;
+	}
 	mbx_port_put(port);
+}
+
+/* Destroy a right in flight. */
+void mbx_right_release(struct mbx_right *right)
+{
+	mbx_right_drop(right, false);
+}
+
+/* A message was delivered through @right (its destination right). */
+void mbx_right_consume(struct mbx_right *right)
+{
+	mbx_right_drop(right, true);
 }
 
 /* A dead name lacks a send right because its port died: EPIPE. */

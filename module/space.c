@@ -192,6 +192,7 @@ int mbx_insert_locked(struct mbx_space *space, struct mbx_entry *entry,
 void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
 {
 	lockdep_assert_held(&space->lock);
+	mbx_request_entry_gone_locked(space, entry);
 	mbx_unlink_locked(space, entry);
 	xa_erase(&space->names, MAILBOX_NAME_INDEX(entry->name));
 	space->nr_names--;
@@ -219,7 +220,12 @@ bool mbx_check_dead_locked(struct mbx_space *space, struct mbx_entry *entry)
 
 	if (entry->type & MAILBOX_PORT_TYPE_SEND_ONCE)
 		entry->urefs = 1;
-	/* A send right's urefs become the dead name's. */
+	/* A send right's urefs become the dead name's, plus one for each
+	 * dead-name notification sent about it.
+	 */
+	entry->urefs = min_t(u32, entry->urefs +
+			     mbx_request_dead_urefs_locked(entry),
+			     MAILBOX_UREFS_MAX);
 	entry->type = MAILBOX_PORT_TYPE_DEAD_NAME;
 	mbx_unlink_locked(space, entry);
 	entry->port = NULL;

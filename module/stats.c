@@ -29,6 +29,7 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_TOTAL_SENT] = "total_sent",
 	[MBX_STAT_TOTAL_RECEIVED] = "total_received",
 	[MBX_STAT_TOTAL_DESTROYED] = "total_destroyed",
+	[MBX_STAT_TOTAL_NOTIFICATIONS] = "total_notifications",
 };
 
 void mbx_stat_add(enum mbx_stat stat, long delta)

@@ -35,6 +35,7 @@
 #define MAILBOX_FEATURE_READY_FD	(1ULL << 6)	/* MAILBOX_IOC_PORT_READY_FD */
 #define MAILBOX_FEATURE_RIGHT_FD	(1ULL << 7)	/* export/import rights as fds */
 #define MAILBOX_FEATURE_REGISTRY	(1ULL << 8)	/* service registry */
+#define MAILBOX_FEATURE_NOTIFICATIONS	(1ULL << 9)	/* notification requests */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
