@@ -210,8 +210,10 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 		waited = port;
 
 		*status = MAILBOX_SEND_TIMED_OUT;
-		if (t->nowait)
-			return -EAGAIN;
+		if (t->nowait) {
+			ret = -EAGAIN;
+			goto out_pass;
+		}
 		spin_lock(&port->lock);
 		for (;;) {
 			if (!port->active || port->msgcount < port->qlimit) {

@@ -36,9 +36,13 @@ void mbx_right_release(struct mbx_right *right)
 	mbx_port_put(port);
 }
 
-static int mbx_missing_right_error(struct mbx_entry *entry)
+/* A dead name lacks a send right because its port died: EPIPE. */
+static int mbx_missing_right_error(struct mbx_entry *entry, u32 need)
 {
-	return (entry->type & MAILBOX_PORT_TYPE_DEAD_NAME) ? -EPIPE : -EPERM;
+	if ((entry->type & MAILBOX_PORT_TYPE_DEAD_NAME) &&
+	    need != MAILBOX_PORT_TYPE_RECEIVE)
+		return -EPIPE;
+	return -EPERM;
 }
 
 /**
@@ -82,7 +86,7 @@ int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
 	if (!entry)
 		return -ENOENT;
 	if (!(entry->type & need))
-		return mbx_missing_right_error(entry);
+		return mbx_missing_right_error(entry, need);
 	if (WARN_ON_ONCE(txn->n >= MBX_TXN_MAX))
 		return -EINVAL;
 
