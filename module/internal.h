@@ -22,19 +22,22 @@
  *                    sent through and the reply right it carries.
  * struct mbx_right   a right in flight (taken out of a space by copyin, not
  *                    yet put into a space by copyout): a port reference plus
- *                    one send or send-once right counted in the port.
+ *                    one send or send-once right counted in the port. Also
+ *                    the right held by an exported right fd (fdright.c).
  *
  * Locking
  * -------
+ * fr->lock (mutex)     per right fd (fdright.c): the right it holds.
  * space->lock (mutex)  protects the space's name table, every entry's
  *                      fields and the reverse map. May sleep under it.
  * port->lock (spinlock) protects the port's queue, counters and @active.
  *
- * Order: space->lock, then port->lock. Two spaces (insert_right into a
- * foreign space) are taken in address order, the second with
- * SINGLE_DEPTH_NESTING. Never two port locks at once. Never user memory
- * under port->lock. Wait queues have their own locks and are always taken
- * inside port->lock (prepare_to_wait) or with no lock (wake_up).
+ * Order: fr->lock, then space->lock, then port->lock. Two spaces
+ * (insert_right into a foreign space) are taken in address order, the
+ * second with SINGLE_DEPTH_NESTING. Never two port locks at once. Never
+ * user memory under port->lock. Wait queues have their own locks and are
+ * always taken inside port->lock (prepare_to_wait) or with no lock
+ * (wake_up).
  *
  * Rights accounting (as XNU): port->srights counts send rights, one per
  * space entry holding SEND (whatever its user references) plus one per
@@ -216,6 +219,10 @@ int mbx_ioctl_names(struct mbx_space *space, void __user *uarg);
 /* msg.c */
 void mbx_msg_destroy(struct mbx_msg *msg);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
+
+/* fdright.c */
+int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_port_import(struct mbx_space *space, void __user *uarg);
 
 /* main.c */
 struct mbx_space *mbx_space_from_fd(int fd, struct fd *f);
