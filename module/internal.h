@@ -22,16 +22,24 @@
  *                    sent through and the reply right it carries.
  * struct mbx_right   a right in flight (taken out of a space by copyin, not
  *                    yet put into a space by copyout): a port reference plus
- *                    one send or send-once right counted in the port.
+ *                    one send or send-once right counted in the port. Also
+ *                    the right held by an exported right fd (fdright.c) and
+ *                    by a registered service (registry.c).
  *
  * Locking
  * -------
+ * fr->lock (mutex)     per right fd (fdright.c): the right it holds.
  * space->lock (mutex)  protects the space's name table, every entry's
  *                      fields and the reverse map. May sleep under it.
+ * mbx_registry_lock (mutex, registry.c) protects the service registry.
  * port->lock (spinlock) protects the port's queue, counters and @active.
  *
- * Order: space->lock, then mbx_transit_lock (messages carrying receive
- * rights only), then port->lock. Two spaces (insert_right into a
+ * Order: fr->lock, then space->lock, then mbx_registry_lock or
+ * mbx_transit_lock (messages carrying receive rights only; never both), then
+ * port->lock. The registry lock is never held while taking a space->lock:
+ * LOOKUP copies the right under it, drops it, then copies out under the
+ * space's lock; REGISTER takes it inside its space's lock so that a failed
+ * registration can undo its copyin. Two spaces (insert_right into a
  * foreign space) are taken in address order, the second with
  * SINGLE_DEPTH_NESTING. Never two port locks at once. Never user memory
  * under port->lock. Wait queues have their own locks and are always taken
@@ -70,6 +78,7 @@ struct seq_file;
 extern unsigned int mbx_max_msg_size;
 extern unsigned int mbx_qlimit_max;
 extern unsigned int mbx_max_names;
+extern unsigned int mbx_max_services;
 
 struct mbx_port {
 	refcount_t ref;			/* (atomic) */
@@ -313,6 +322,16 @@ void mbx_msg_free(struct mbx_msg *msg);
 void mbx_msg_destroy(struct mbx_msg *msg);
 void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
+
+/* fdright.c */
+int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_port_import(struct mbx_space *space, void __user *uarg);
+
+/* registry.c */
+int mbx_ioctl_register(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_lookup(struct mbx_space *space, void __user *uarg);
+int mbx_ioctl_unregister(struct mbx_space *space, void __user *uarg);
+void mbx_registry_exit(void);
 
 /* main.c */
 struct mbx_space *mbx_space_from_fd(int fd, struct fd *f);

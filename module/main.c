@@ -34,6 +34,11 @@ unsigned int mbx_max_names = 262144;
 module_param_named(max_names, mbx_max_names, uint, 0444);
 MODULE_PARM_DESC(max_names, "Most names one space may hold (default 262144)");
 
+unsigned int mbx_max_services = 4096;
+module_param_named(max_services, mbx_max_services, uint, 0444);
+MODULE_PARM_DESC(max_services,
+		 "Most registered services per IPC namespace (default 4096)");
+
 static const struct file_operations mbx_fops;
 
 static int mbx_open(struct inode *inode, struct file *file)
@@ -92,7 +97,8 @@ static int mbx_ioctl_version(void __user *uarg)
 	v.max_msg_size = mbx_max_msg_size;
 	v.features = MAILBOX_FEATURE_PORTS | MAILBOX_FEATURE_MSG |
 		     MAILBOX_FEATURE_TRAILER | MAILBOX_FEATURE_FOREIGN_INSERT |
-		     MAILBOX_FEATURE_DESCRIPTORS | MAILBOX_FEATURE_NOTIFICATIONS;
+		     MAILBOX_FEATURE_DESCRIPTORS | MAILBOX_FEATURE_NOTIFICATIONS |
+		     MAILBOX_FEATURE_RIGHT_FD | MAILBOX_FEATURE_REGISTRY;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
 	v.qlimit_max = mbx_qlimit_max;
 	v.max_names = mbx_max_names;
@@ -131,6 +137,16 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mbx_ioctl_request_notification(space, uarg);
 	case MAILBOX_IOC_MSG:
 		return mbx_ioctl_msg(space, uarg, file->f_flags & O_NONBLOCK);
+	case MAILBOX_IOC_PORT_EXPORT:
+		return mbx_ioctl_port_export(space, uarg);
+	case MAILBOX_IOC_PORT_IMPORT:
+		return mbx_ioctl_port_import(space, uarg);
+	case MAILBOX_IOC_REGISTER:
+		return mbx_ioctl_register(space, uarg);
+	case MAILBOX_IOC_LOOKUP:
+		return mbx_ioctl_lookup(space, uarg);
+	case MAILBOX_IOC_UNREGISTER:
+		return mbx_ioctl_unregister(space, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -201,6 +217,8 @@ out_port_cache:
 static void __exit mbx_exit(void)
 {
 	misc_deregister(&mbx_misc);
+	/* No file is open: every registered port is dead. */
+	mbx_registry_exit();
 	mbx_stats_exit();
 	mbx_entry_cache_exit();
 	mbx_port_cache_exit();
