@@ -92,6 +92,7 @@ struct mbx_port {
 					 * receive right
 					 */
 	struct list_head dead_link;	/* on a destroy work list */
+	atomic_t nr_services;		/* (atomic) registry entries naming it */
 	struct list_head dnrequests;	/* (protected by @lock) armed dead-name
 					 * requests, struct mbx_request
 					 */
@@ -332,6 +333,7 @@ int mbx_ioctl_register(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_lookup(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_unregister(struct mbx_space *space, void __user *uarg);
 void mbx_registry_exit(void);
+void mbx_registry_port_died(struct mbx_port *port);
 
 /* main.c */
 struct mbx_space *mbx_space_from_fd(int fd, struct fd *f);

@@ -152,6 +152,7 @@ void mbx_port_destroy(struct mbx_port *port)
 
 		wake_up_all(&p->rcv_wait);
 		wake_up_all(&p->send_wait);
+		mbx_registry_port_died(p);
 
 		if (READ_ONCE(p->transit)) {
 			mutex_lock(&mbx_transit_lock);

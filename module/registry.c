@@ -10,11 +10,10 @@
  * replaced, found dead or the module is unloaded. A struct mbx_svc_ns is
  * freed, and its namespace reference dropped, with its last service.
  *
- * Dead services: when the registered port dies, its service is not removed
- * at once; it vanishes the next time it is looked at (by LOOKUP, REGISTER or
- * UNREGISTER of that service string, or by a REGISTER that finds its
- * namespace at max_services). Until then it counts against max_services
- * and keeps a reference on the dead port's memory.
+ * Dead services: when a registered port dies, mbx_port_destroy() calls
+ * mbx_registry_port_died(), which removes its services at once (ports count
+ * their services in @nr_services, so others pay nothing). Lookups still
+ * check liveness, for a port dying concurrently.
  *
  * Namespace references: put_ipc_ns() is not exported to modules in 6.1, so
  * the reference taken with get_ipc_ns() is dropped through the namespace's
@@ -121,6 +120,7 @@ static void mbx_service_insert(struct mbx_svc_ns *ns, struct mbx_service *svc)
 	rb_insert_color(&svc->node, &ns->services);
 	svc->ns = ns;
 	ns->nr++;
+	atomic_inc(&svc->right.port->nr_services);
 }
 
 /*
@@ -132,6 +132,7 @@ static void mbx_service_remove(struct mbx_service *svc, struct list_head *gone)
 	lockdep_assert_held(&mbx_registry_lock);
 	rb_erase(&svc->node, &svc->ns->services);
 	svc->ns->nr--;
+	atomic_dec(&svc->right.port->nr_services);
 	list_add(&svc->gone, gone);
 }
 
@@ -412,6 +413,33 @@ int mbx_ioctl_unregister(struct mbx_space *space, void __user *uarg)
 	mutex_unlock(&mbx_registry_lock);
 	mbx_services_free(&gone, &gone_ns);
 	return ret;
+}
+
+/* @port died: remove the services that name it. */
+void mbx_registry_port_died(struct mbx_port *port)
+{
+	struct mbx_svc_ns *ns, *ns_tmp;
+	LIST_HEAD(gone_ns);
+	LIST_HEAD(gone);
+
+	if (!atomic_read(&port->nr_services))
+		return;
+	mutex_lock(&mbx_registry_lock);
+	list_for_each_entry_safe(ns, ns_tmp, &mbx_svc_namespaces, link) {
+		struct rb_node *node = rb_first(&ns->services);
+
+		while (node) {
+			struct mbx_service *svc;
+
+			svc = rb_entry(node, struct mbx_service, node);
+			node = rb_next(node);
+			if (svc->right.port == port)
+				mbx_service_remove(svc, &gone);
+		}
+		mbx_svc_ns_retire(ns, &gone_ns);
+	}
+	mutex_unlock(&mbx_registry_lock);
+	mbx_services_free(&gone, &gone_ns);
 }
 
 /* Module unload: no space is open, so every service left is dead. */
