@@ -91,7 +91,8 @@ static int mbx_ioctl_version(void __user *uarg)
 	v.abi_minor = MAILBOX_ABI_MINOR;
 	v.max_msg_size = mbx_max_msg_size;
 	v.features = MAILBOX_FEATURE_PORTS | MAILBOX_FEATURE_MSG |
-		     MAILBOX_FEATURE_TRAILER | MAILBOX_FEATURE_FOREIGN_INSERT;
+		     MAILBOX_FEATURE_TRAILER | MAILBOX_FEATURE_FOREIGN_INSERT |
+		     MAILBOX_FEATURE_PORT_SETS;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
 	v.qlimit_max = mbx_qlimit_max;
 	v.max_names = mbx_max_names;
@@ -126,6 +127,8 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mbx_ioctl_get_attr(space, uarg);
 	case MAILBOX_IOC_PORT_SET_ATTR:
 		return mbx_ioctl_set_attr(space, uarg);
+	case MAILBOX_IOC_PORT_MOVE_MEMBER:
+		return mbx_ioctl_move_member(space, uarg);
 	case MAILBOX_IOC_MSG:
 		return mbx_ioctl_msg(space, uarg, file->f_flags & O_NONBLOCK);
 	default:

@@ -30,12 +30,6 @@
 
 #include "internal.h"
 
-struct mbx_timeout {
-	bool nowait;
-	bool forever;
-	ktime_t deadline;
-};
-
 static void mbx_timeout_init(struct mbx_timeout *t, bool has_timeout,
 			     u64 ns, bool nonblock)
 {
@@ -238,6 +232,7 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 	list_add_tail(&msg->link, &port->msgs);
 	port->msgcount++;
 	mbx_wake_one_locked(port, &port->rcv_wait, sync);
+	mbx_pset_port_ready_locked(port);
 	spin_unlock(&port->lock);
 	mbx_txn_commit_locked(space, &txn);
 	mutex_unlock(&space->lock);
@@ -326,15 +321,17 @@ out_free:
 	return ret;
 }
 
-static struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno)
+struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno)
 {
 	struct mbx_msg *msg;
 
+	lockdep_assert_held(&port->lock);
 	msg = list_first_entry(&port->msgs, struct mbx_msg, link);
 	list_del(&msg->link);
 	port->msgcount--;
 	*seqno = port->seqno++;
 	mbx_wake_sender_locked(port);
+	mbx_pset_port_dequeued_locked(port);
 	return msg;
 }
 
@@ -347,6 +344,7 @@ static void mbx_requeue(struct mbx_port *port, struct mbx_msg *msg, u32 seqno)
 		port->msgcount++;
 		if (port->seqno == seqno + 1)
 			port->seqno = seqno;
+		mbx_pset_port_ready_locked(port);
 		msg = NULL;
 	}
 	spin_unlock(&port->lock);
@@ -449,20 +447,26 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	struct mailbox_msg_header hdr = { };
 	struct mailbox_msg_trailer tr;
 	struct mbx_entry *spare = NULL;
-	struct mbx_port *port;
+	struct mbx_pset *pset = NULL;
+	struct mbx_port *port = NULL;
+	u32 local = args->rcv_name;
 	struct mbx_timeout t;
 	struct mbx_msg *msg;
 	u32 seqno;
 	int ret;
 
-	port = mbx_receive_port(space, args->rcv_name);
-	if (IS_ERR(port)) {
+	ret = mbx_receive_source(space, args->rcv_name, &port, &pset);
+	if (ret) {
 		args->status = MAILBOX_RCV_INVALID_NAME;
-		return PTR_ERR(port);
+		return ret;
 	}
 	mbx_timeout_init(&t, args->options & MAILBOX_MSG_RCV_TIMEOUT,
 			 args->rcv_timeout, nonblock);
-	msg = mbx_receive_wait(port, args, ubuf, trailer, &t, &seqno);
+	if (pset)
+		msg = mbx_pset_receive_wait(pset, args, ubuf, trailer, &t,
+					    &seqno, &port, &local);
+	else
+		msg = mbx_receive_wait(port, args, ubuf, trailer, &t, &seqno);
 	if (IS_ERR(msg)) {
 		ret = PTR_ERR(msg);
 		goto out_put;
@@ -482,7 +486,7 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	args->rcv_size = msg->size + trailer;
 	hdr.bits = MAILBOX_MSGH_BITS(0, msg->dest.type);
 	hdr.size = msg->size;
-	hdr.local_port = args->rcv_name;
+	hdr.local_port = local;
 	hdr.id = msg->id;
 	ret = 0;
 	if (msg->reply.port) {
@@ -514,7 +518,10 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	}
 	args->status = MAILBOX_MSG_SUCCESS;
 out_put:
-	mbx_port_put(port);
+	if (port)
+		mbx_port_put(port);
+	if (pset)
+		mbx_pset_put(pset);
 	return ret;
 }
 

@@ -6,8 +6,9 @@
  * reference, which the receive right's entry takes over) and lives until its
  * last reference is put. mbx_port_destroy() is called exactly once, when the
  * receive right is destroyed: it marks the port dead under its lock, drains
- * the queue and wakes every sender and receiver; the struct stays until the
- * entries, messages and waiters still referring to it let go.
+ * the queue and wakes every sender and receiver (a member of a port set
+ * leaves it first); the struct stays until the entries, messages, waiters
+ * and ready fds still referring to it let go.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,6 +44,8 @@ struct mbx_port *mbx_port_alloc(void)
 	port->qlimit = MAILBOX_QLIMIT_DEFAULT;
 	init_waitqueue_head(&port->rcv_wait);
 	init_waitqueue_head(&port->send_wait);
+	INIT_LIST_HEAD(&port->member_link);
+	INIT_LIST_HEAD(&port->ready_link);
 	mbx_stat_add(MBX_STAT_PORTS, 1);
 	mbx_stat_add(MBX_STAT_TOTAL_PORTS, 1);
 	return port;
@@ -52,7 +55,7 @@ void mbx_port_put(struct mbx_port *port)
 {
 	if (!refcount_dec_and_test(&port->ref))
 		return;
-	WARN_ON_ONCE(port->active || !list_empty(&port->msgs));
+	WARN_ON_ONCE(port->active || !list_empty(&port->msgs) || port->pset);
 	kmem_cache_free(mbx_port_cache, port);
 	mbx_stat_add(MBX_STAT_PORTS, -1);
 }
@@ -69,6 +72,7 @@ void mbx_port_destroy(struct mbx_port *port)
 	struct mbx_msg *msg, *tmp;
 	LIST_HEAD(dead);
 
+	mbx_pset_remove_port(port);
 	spin_lock(&port->lock);
 	WARN_ON_ONCE(!port->active);
 	WRITE_ONCE(port->active, false);

@@ -266,6 +266,8 @@ int mbx_destroy_entry_rights_locked(struct mbx_space *space,
 			     MAILBOX_MSG_TYPE_PORT_SEND_ONCE;
 		mbx_port_get(right.port);
 		mbx_right_release(&right);
+	} else if (entry->type & MAILBOX_PORT_TYPE_PORT_SET) {
+		mbx_pset_destroy(entry->pset);
 	}
 	mbx_remove_locked(space, entry);
 	return 0;
@@ -317,6 +319,7 @@ int mbx_ioctl_allocate(struct mbx_space *space, void __user *uarg)
 	if (args.flags || args.reserved)
 		return -EINVAL;
 	if (args.right != MAILBOX_RIGHT_RECEIVE &&
+	    args.right != MAILBOX_RIGHT_PORT_SET &&
 	    args.right != MAILBOX_RIGHT_DEAD_NAME)
 		return -EINVAL;
 
@@ -331,6 +334,13 @@ int mbx_ioctl_allocate(struct mbx_space *space, void __user *uarg)
 		}
 		entry->type = MAILBOX_PORT_TYPE_RECEIVE;
 		entry->port = port;
+	} else if (args.right == MAILBOX_RIGHT_PORT_SET) {
+		entry->pset = mbx_pset_alloc();
+		if (!entry->pset) {
+			ret = -ENOMEM;
+			goto out_free_entry;
+		}
+		entry->type = MAILBOX_PORT_TYPE_PORT_SET;
 	} else {
 		entry->type = MAILBOX_PORT_TYPE_DEAD_NAME;
 		entry->urefs = 1;
@@ -363,6 +373,8 @@ out_put_port:
 		WRITE_ONCE(port->active, false);
 		mbx_port_put(port);
 	}
+	if (entry->pset)
+		mbx_pset_put(entry->pset);
 out_free_entry:
 	mbx_entry_free(entry);
 	return ret;
@@ -481,8 +493,9 @@ static int mbx_mod_refs_locked(struct mbx_space *space,
 		else
 			entry->urefs = urefs;
 		return 0;
+	case MAILBOX_RIGHT_PORT_SET:
+		return mbx_pset_mod_refs_locked(space, entry, delta);
 	default:
-		/* No port sets yet: no name holds one. */
 		return -EPERM;
 	}
 }
