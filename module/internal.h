@@ -193,6 +193,7 @@ enum mbx_stat {
 	MBX_STAT_MESSAGES,
 	MBX_STAT_MESSAGE_BYTES,
 	MBX_STAT_PSETS,
+	MBX_STAT_READY_FDS,
 	MBX_STAT_TOTAL_PORTS,
 	MBX_STAT_TOTAL_SENT,
 	MBX_STAT_TOTAL_RECEIVED,
@@ -284,6 +285,9 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				      struct mbx_port **port, u32 *local);
 void mbx_pset_show(struct seq_file *m, struct mbx_pset *pset);
 int mbx_ioctl_move_member(struct mbx_space *space, void __user *uarg);
+
+/* readyfd.c */
+int mbx_ioctl_ready_fd(struct mbx_space *space, void __user *uarg);
 
 /* main.c */
 struct mbx_space *mbx_space_from_fd(int fd, struct fd *f);

@@ -26,6 +26,7 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_MESSAGES] = "messages",
 	[MBX_STAT_MESSAGE_BYTES] = "message_bytes",
 	[MBX_STAT_PSETS] = "port_sets",
+	[MBX_STAT_READY_FDS] = "ready_fds",
 	[MBX_STAT_TOTAL_PORTS] = "total_ports",
 	[MBX_STAT_TOTAL_SENT] = "total_sent",
 	[MBX_STAT_TOTAL_RECEIVED] = "total_received",
