@@ -25,6 +25,14 @@
  *                    one send or send-once right counted in the port. Also
  *                    the right held by an exported right fd (fdright.c) and
  *                    by a registered service (registry.c).
+ * struct mbx_pset    a port set (pset.c). Refcounted (@ref): its name, its
+ *                    member ports, set receivers and ready fds hold
+ *                    references. Members are receive rights of the set's
+ *                    space; a port is in at most one set. "Active" until its
+ *                    name is destroyed; then every member leaves and every
+ *                    waiter is woken. Member ports with messages sit on its
+ *                    ready list in the order they became non-empty, so a
+ *                    set receive costs the same whatever the member count.
  *
  * Locking
  * -------
@@ -33,17 +41,25 @@
  *                      fields and the reverse map. May sleep under it.
  * mbx_registry_lock (mutex, registry.c) protects the service registry.
  * port->lock (spinlock) protects the port's queue, counters and @active.
+ * pset->lock (spinlock) protects the set's member and ready lists, its
+ *                      counters, @active and the set receivers' wait
+ *                      entries. port->pset changes only with both the
+ *                      port's lock and the (old or new) set's lock held, so
+ *                      either lock makes it stable.
  *
  * Order: fr->lock, then space->lock, then mbx_registry_lock or
  * mbx_transit_lock (messages carrying receive rights only; never both), then
- * port->lock. The registry lock is never held while taking a space->lock:
- * LOOKUP copies the right under it, drops it, then copies out under the
- * space's lock; REGISTER takes it inside its space's lock so that a failed
- * registration can undo its copyin. Two spaces (insert_right into a
+ * port->lock, then pset->lock. The registry lock is never held while taking
+ * a space->lock: LOOKUP copies the right under it, drops it, then copies out
+ * under the space's lock; REGISTER takes it inside its space's lock so that
+ * a failed registration can undo its copyin. Two spaces (insert_right into a
  * foreign space) are taken in address order, the second with
- * SINGLE_DEPTH_NESTING. Never two port locks at once. Never user memory
- * under port->lock. Wait queues have their own locks and are always taken
- * inside port->lock (prepare_to_wait) or with no lock (wake_up).
+ * SINGLE_DEPTH_NESTING. Never two port locks, nor two set locks, at once.
+ * Never user memory under port->lock or pset->lock. Wait queues have their
+ * own locks and are always taken inside port->lock or pset->lock
+ * (prepare_to_wait, wake_up of a queue with waiters) or with no lock.
+ * Pollers (readyfd.c) read a port's or set's state under its lock after
+ * poll_wait(), so a waker holding that lock cannot miss them.
  *
  * Rights accounting (as XNU): port->srights counts send rights, one per
  * space entry holding SEND (whatever its user references) plus one per
@@ -55,6 +71,7 @@
 
 #include <linux/atomic.h>
 #include <linux/file.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
@@ -115,6 +132,29 @@ struct mbx_port {
 	u32 sorights;			/* (protected by @lock) */
 	wait_queue_head_t rcv_wait;	/* receivers, exclusive waits */
 	wait_queue_head_t send_wait;	/* senders on a full queue, exclusive */
+	/* Port set membership (pset.c), see "Locking" above. */
+	struct mbx_pset *pset;		/* ref held while a member, or NULL */
+	u32 member_name;		/* receive right's name, while a member */
+	struct list_head member_link;	/* in pset->members (pset->lock) */
+	struct list_head ready_link;	/* in pset->ready (pset->lock) */
+};
+
+struct mbx_pset {
+	refcount_t ref;			/* (atomic) */
+	spinlock_t lock;
+	bool active;			/* (protected by @lock) */
+	struct list_head members;	/* (protected by @lock) */
+	struct list_head ready;		/* (protected by @lock) oldest first */
+	u32 nmembers;			/* (protected by @lock) */
+	u32 nready;			/* (protected by @lock) */
+	wait_queue_head_t wait;		/* set receivers (exclusive), pollers */
+};
+
+/* How long a send or receive may wait (msg.c, pset.c). */
+struct mbx_timeout {
+	bool nowait;
+	bool forever;
+	ktime_t deadline;
 };
 
 struct mbx_entry {
@@ -122,6 +162,7 @@ struct mbx_entry {
 	u32 type;			/* MAILBOX_PORT_TYPE_* (space->lock) */
 	u32 urefs;			/* send or dead-name urefs (space->lock) */
 	struct mbx_port *port;		/* ref held; NULL for a dead name */
+	struct mbx_pset *pset;		/* ref held; port set names only */
 	struct rb_node rb;		/* in space->by_port while linked */
 	bool linked;			/* (space->lock) in space->by_port */
 	struct mbx_request *dnreq;	/* (space->lock) dead-name request */
@@ -191,6 +232,8 @@ struct mbx_txn_rec {
 	u32 sorights;			/* added to port->sorights */
 	u32 mscount;			/* added to port->mscount */
 	bool receive_moved;		/* the receive right left the space */
+	struct mbx_pset *pset;		/* the set it left, refs still held */
+	u32 member_name;		/* its name in that set */
 };
 
 struct mbx_txn {
@@ -221,6 +264,8 @@ enum mbx_stat {
 	MBX_STAT_ENTRIES,
 	MBX_STAT_MESSAGES,
 	MBX_STAT_MESSAGE_BYTES,
+	MBX_STAT_PSETS,
+	MBX_STAT_READY_FDS,
 	MBX_STAT_TOTAL_PORTS,
 	MBX_STAT_TOTAL_SENT,
 	MBX_STAT_TOTAL_RECEIVED,
@@ -322,6 +367,10 @@ struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp);
 void mbx_msg_free(struct mbx_msg *msg);
 void mbx_msg_destroy(struct mbx_msg *msg);
 void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports);
+struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno,
+				   struct list_head *fire);
+void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire);
+void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
 
 /* fdright.c */
@@ -334,6 +383,37 @@ int mbx_ioctl_lookup(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_unregister(struct mbx_space *space, void __user *uarg);
 void mbx_registry_exit(void);
 void mbx_registry_port_died(struct mbx_port *port);
+
+/* pset.c */
+struct mbx_pset *mbx_pset_alloc(void);
+void mbx_pset_put(struct mbx_pset *pset);
+static inline struct mbx_pset *mbx_pset_get(struct mbx_pset *pset)
+{
+	refcount_inc(&pset->ref);
+	return pset;
+}
+
+void mbx_pset_destroy(struct mbx_pset *pset);
+void mbx_pset_remove_port(struct mbx_port *port);
+struct mbx_pset *mbx_pset_detach_locked(struct mbx_port *port, u32 *name);
+void mbx_pset_reattach_locked(struct mbx_port *port, struct mbx_pset *pset,
+			      u32 name);
+void mbx_pset_port_ready_locked(struct mbx_port *port);
+void mbx_pset_port_dequeued_locked(struct mbx_port *port);
+int mbx_pset_mod_refs_locked(struct mbx_space *space, struct mbx_entry *entry,
+			     s32 delta);
+int mbx_receive_source(struct mbx_space *space, u32 name,
+		       struct mbx_port **port, struct mbx_pset **pset);
+struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
+				      struct mailbox_msg *args,
+				      void __user *ubuf, u32 trailer,
+				      struct mbx_timeout *t, u32 *seqno,
+				      struct mbx_port **port, u32 *local);
+void mbx_pset_show(struct seq_file *m, struct mbx_pset *pset);
+int mbx_ioctl_move_member(struct mbx_space *space, void __user *uarg);
+
+/* readyfd.c */
+int mbx_ioctl_ready_fd(struct mbx_space *space, void __user *uarg);
 
 /* main.c */
 struct mbx_space *mbx_space_from_fd(int fd, struct fd *f);

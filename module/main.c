@@ -98,7 +98,8 @@ static int mbx_ioctl_version(void __user *uarg)
 	v.features = MAILBOX_FEATURE_PORTS | MAILBOX_FEATURE_MSG |
 		     MAILBOX_FEATURE_TRAILER | MAILBOX_FEATURE_FOREIGN_INSERT |
 		     MAILBOX_FEATURE_DESCRIPTORS | MAILBOX_FEATURE_NOTIFICATIONS |
-		     MAILBOX_FEATURE_RIGHT_FD | MAILBOX_FEATURE_REGISTRY;
+		     MAILBOX_FEATURE_RIGHT_FD | MAILBOX_FEATURE_REGISTRY |
+		     MAILBOX_FEATURE_PORT_SETS | MAILBOX_FEATURE_READY_FD;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
 	v.qlimit_max = mbx_qlimit_max;
 	v.max_names = mbx_max_names;
@@ -135,6 +136,10 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mbx_ioctl_set_attr(space, uarg);
 	case MAILBOX_IOC_PORT_REQUEST_NOTIFICATION:
 		return mbx_ioctl_request_notification(space, uarg);
+	case MAILBOX_IOC_PORT_MOVE_MEMBER:
+		return mbx_ioctl_move_member(space, uarg);
+	case MAILBOX_IOC_PORT_READY_FD:
+		return mbx_ioctl_ready_fd(space, uarg);
 	case MAILBOX_IOC_MSG:
 		return mbx_ioctl_msg(space, uarg, file->f_flags & O_NONBLOCK);
 	case MAILBOX_IOC_PORT_EXPORT:

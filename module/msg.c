@@ -30,12 +30,6 @@
 
 #include "internal.h"
 
-struct mbx_timeout {
-	bool nowait;
-	bool forever;
-	ktime_t deadline;
-};
-
 static void mbx_timeout_init(struct mbx_timeout *t, bool has_timeout,
 			     u64 ns, bool nonblock)
 {
@@ -183,6 +177,21 @@ static void mbx_wake_one_locked(struct mbx_port *port, wait_queue_head_t *wq,
 		wake_up_interruptible(wq);
 }
 
+/**
+ * mbx_enqueue_locked() - queue @msg on @port and wake one receiver
+ * @port: the active destination, locked
+ * @msg: the message, its rights copied in
+ * @sync: the waker is about to sleep (a send + receive): hint the scheduler
+ */
+void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync)
+{
+	lockdep_assert_held(&port->lock);
+	list_add_tail(&msg->link, &port->msgs);
+	port->msgcount++;
+	mbx_wake_one_locked(port, &port->rcv_wait, sync);
+	mbx_pset_port_ready_locked(port);
+}
+
 /* Wake one blocked sender if there is room for it. */
 static void mbx_wake_sender_locked(struct mbx_port *port)
 {
@@ -297,9 +306,7 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 	transit = msg->carries_receive;
 	if (transit)
 		mbx_desc_set_transit_locked(msg, port);
-	list_add_tail(&msg->link, &port->msgs);
-	port->msgcount++;
-	mbx_wake_one_locked(port, &port->rcv_wait, sync);
+	mbx_enqueue_locked(port, msg, sync);
 	spin_unlock(&port->lock);
 	if (transit)
 		mutex_unlock(&mbx_transit_lock);
@@ -411,22 +418,24 @@ out_free:
 }
 
 /* Take the head message off @port; then unlock with mbx_dequeue_done(). */
-static struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno,
-					  struct list_head *fire)
+struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno,
+				   struct list_head *fire)
 {
 	struct mbx_msg *msg;
 
+	lockdep_assert_held(&port->lock);
 	msg = list_first_entry(&port->msgs, struct mbx_msg, link);
 	list_del(&msg->link);
 	port->msgcount--;
 	*seqno = port->seqno++;
 	mbx_wake_sender_locked(port);
+	mbx_pset_port_dequeued_locked(port);
 	if (!list_empty(&port->sprequests))
 		mbx_notify_take_sp_locked(port, fire);
 	return msg;
 }
 
-static void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire)
+void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire)
 	__releases(&port->lock)
 {
 	spin_unlock(&port->lock);
@@ -442,6 +451,7 @@ static void mbx_requeue(struct mbx_port *port, struct mbx_msg *msg, u32 seqno)
 		port->msgcount++;
 		if (port->seqno == seqno + 1)
 			port->seqno = seqno;
+		mbx_pset_port_ready_locked(port);
 		msg = NULL;
 	}
 	spin_unlock(&port->lock);
@@ -589,7 +599,9 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	void __user *ubuf = u64_to_user_ptr(args->rcv_msg);
 	struct mailbox_msg_header hdr = { };
 	struct mailbox_msg_trailer tr;
-	struct mbx_port *port;
+	struct mbx_pset *pset = NULL;
+	struct mbx_port *port = NULL;
+	u32 local = args->rcv_name;
 	struct mbx_timeout t;
 	struct mbx_msg *msg;
 	int ret, body_err = 0;
@@ -597,14 +609,19 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	bool complex;
 	u32 seqno;
 
-	port = mbx_receive_port(space, args->rcv_name);
-	if (IS_ERR(port)) {
+	ret = mbx_receive_source(space, args->rcv_name, &port, &pset);
+	if (ret) {
 		args->status = MAILBOX_RCV_INVALID_NAME;
-		return PTR_ERR(port);
+		return ret;
 	}
 	mbx_timeout_init(&t, args->options & MAILBOX_MSG_RCV_TIMEOUT,
 			 args->rcv_timeout, nonblock);
-	msg = mbx_receive_wait(space, port, args, ubuf, trailer, &t, &seqno);
+	if (pset)
+		msg = mbx_pset_receive_wait(pset, args, ubuf, trailer, &t,
+					    &seqno, &port, &local);
+	else
+		msg = mbx_receive_wait(space, port, args, ubuf, trailer, &t,
+				       &seqno);
 	if (IS_ERR(msg)) {
 		ret = PTR_ERR(msg);
 		goto out_put;
@@ -634,7 +651,7 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	hdr.bits = MAILBOX_MSGH_BITS(0, msg->dest.type) |
 		   (msg->bits & MAILBOX_MSGH_COMPLEX);
 	hdr.size = msg->size;
-	hdr.local_port = args->rcv_name;
+	hdr.local_port = local;
 	hdr.id = msg->id;
 	ret = mbx_receive_copyout(space, msg, &hdr, names, &body_err);
 	if (ret) {
@@ -670,7 +687,10 @@ out_free:
 	mbx_msg_free(msg);
 	kvfree(names);
 out_put:
-	mbx_port_put(port);
+	if (port)
+		mbx_port_put(port);
+	if (pset)
+		mbx_pset_put(pset);
 	return ret;
 
 out_requeue_fault:

@@ -80,11 +80,7 @@ void mbx_notify_deliver(struct mbx_msg *msg)
 		mbx_msg_destroy(msg);
 		return;
 	}
-	list_add_tail(&msg->link, &port->msgs);
-	port->msgcount++;
-	/* Waiters are added under port->lock: this check is race-free. */
-	if (waitqueue_active(&port->rcv_wait))
-		wake_up_interruptible(&port->rcv_wait);
+	mbx_enqueue_locked(port, msg, false);
 	spin_unlock(&port->lock);
 	mbx_stat_add(MBX_STAT_TOTAL_NOTIFICATIONS, 1);
 }

@@ -6,8 +6,9 @@
  * reference, which the receive right's entry takes over) and lives until its
  * last reference is put. mbx_port_destroy() is called exactly once, when the
  * receive right is destroyed: it marks the port dead under its lock, drains
- * the queue and wakes every sender and receiver; the struct stays until the
- * entries, messages and waiters still referring to it let go.
+ * the queue and wakes every sender and receiver (a member of a port set
+ * leaves it first); the struct stays until the entries, messages, waiters
+ * and ready fds still referring to it let go.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,6 +46,8 @@ struct mbx_port *mbx_port_alloc(void)
 	INIT_LIST_HEAD(&port->sprequests);
 	init_waitqueue_head(&port->rcv_wait);
 	init_waitqueue_head(&port->send_wait);
+	INIT_LIST_HEAD(&port->member_link);
+	INIT_LIST_HEAD(&port->ready_link);
 	mbx_stat_add(MBX_STAT_PORTS, 1);
 	mbx_stat_add(MBX_STAT_TOTAL_PORTS, 1);
 	return port;
@@ -55,7 +58,7 @@ void mbx_port_put(struct mbx_port *port)
 	if (!refcount_dec_and_test(&port->ref))
 		return;
 	WARN_ON_ONCE(port->active || !list_empty(&port->msgs) ||
-		     port->nsmsg || port->pdmsg ||
+		     port->pset || port->nsmsg || port->pdmsg ||
 		     !list_empty(&port->dnrequests) ||
 		     !list_empty(&port->sprequests));
 	kmem_cache_free(mbx_port_cache, port);
@@ -86,11 +89,7 @@ static bool mbx_port_hand_over(struct mbx_port *port, struct mbx_msg *pd)
 		goto out_fail;
 	}
 	mbx_desc_set_transit_locked(pd, dest);
-	list_add_tail(&pd->link, &dest->msgs);
-	dest->msgcount++;
-	/* Waiters are added under dest->lock: this check is race-free. */
-	if (waitqueue_active(&dest->rcv_wait))
-		wake_up_interruptible(&dest->rcv_wait);
+	mbx_enqueue_locked(dest, pd, false);
 	spin_unlock(&dest->lock);
 	mutex_unlock(&mbx_transit_lock);
 	/* Receivers in the old space give up (EIDRM). */
@@ -131,6 +130,8 @@ void mbx_port_destroy(struct mbx_port *port)
 
 		p = list_first_entry(&ports, struct mbx_port, dead_link);
 		list_del(&p->dead_link);
+		/* Its receive right leaves the space, hence any port set. */
+		mbx_pset_remove_port(p);
 
 		spin_lock(&p->lock);
 		WARN_ON_ONCE(!p->active);

@@ -176,6 +176,7 @@ int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
 		entry->type &= ~MAILBOX_PORT_TYPE_RECEIVE;
 		port->receiver = NULL;
 		rec->receive_moved = true;
+		rec->pset = mbx_pset_detach_locked(port, &rec->member_name);
 		right->type = MAILBOX_MSG_TYPE_PORT_RECEIVE;
 		/* Receivers waiting in this space must give up. */
 		wake_up_all(&port->rcv_wait);
@@ -198,6 +199,11 @@ void mbx_txn_commit_locked(struct mbx_space *space, struct mbx_txn *txn)
 		struct mbx_txn_rec *rec = &txn->rec[i];
 		struct mbx_entry *entry;
 
+		/* A moved receive right left its set for good. */
+		if (rec->pset) {
+			mbx_pset_put(rec->pset);
+			mbx_port_put(rec->port);
+		}
 		/* The same entry may be recorded twice: look it up again. */
 		entry = xa_load(&space->names, MAILBOX_NAME_INDEX(rec->name));
 		if (entry == rec->entry && entry->type == 0)
@@ -222,6 +228,9 @@ void mbx_txn_undo_locked(struct mbx_space *space, struct mbx_txn *txn)
 		port->mscount -= rec->mscount;
 		if (rec->receive_moved)
 			port->receiver = space;
+		if (rec->pset)
+			mbx_pset_reattach_locked(port, rec->pset,
+						 rec->member_name);
 		spin_unlock(&port->lock);
 		if (rec->right->port) {
 			mbx_port_put(rec->right->port);
@@ -360,6 +369,8 @@ int mbx_destroy_entry_rights_locked(struct mbx_space *space,
 			     MAILBOX_MSG_TYPE_PORT_SEND_ONCE;
 		mbx_port_get(right.port);
 		mbx_right_release(&right);
+	} else if (entry->type & MAILBOX_PORT_TYPE_PORT_SET) {
+		mbx_pset_destroy(entry->pset);
 	}
 	mbx_remove_locked(space, entry);
 	return 0;
@@ -411,6 +422,7 @@ int mbx_ioctl_allocate(struct mbx_space *space, void __user *uarg)
 	if (args.flags || args.reserved)
 		return -EINVAL;
 	if (args.right != MAILBOX_RIGHT_RECEIVE &&
+	    args.right != MAILBOX_RIGHT_PORT_SET &&
 	    args.right != MAILBOX_RIGHT_DEAD_NAME)
 		return -EINVAL;
 
@@ -426,6 +438,13 @@ int mbx_ioctl_allocate(struct mbx_space *space, void __user *uarg)
 		port->receiver = space;
 		entry->type = MAILBOX_PORT_TYPE_RECEIVE;
 		entry->port = port;
+	} else if (args.right == MAILBOX_RIGHT_PORT_SET) {
+		entry->pset = mbx_pset_alloc();
+		if (!entry->pset) {
+			ret = -ENOMEM;
+			goto out_free_entry;
+		}
+		entry->type = MAILBOX_PORT_TYPE_PORT_SET;
 	} else {
 		entry->type = MAILBOX_PORT_TYPE_DEAD_NAME;
 		entry->urefs = 1;
@@ -458,6 +477,8 @@ out_put_port:
 		WRITE_ONCE(port->active, false);
 		mbx_port_put(port);
 	}
+	if (entry->pset)
+		mbx_pset_put(entry->pset);
 out_free_entry:
 	mbx_entry_free(entry);
 	return ret;
@@ -576,8 +597,9 @@ static int mbx_mod_refs_locked(struct mbx_space *space,
 		else
 			entry->urefs = urefs;
 		return 0;
+	case MAILBOX_RIGHT_PORT_SET:
+		return mbx_pset_mod_refs_locked(space, entry, delta);
 	default:
-		/* No port sets yet: no name holds one. */
 		return -EPERM;
 	}
 }

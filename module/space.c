@@ -199,6 +199,8 @@ void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
 	mbx_stat_add(MBX_STAT_ENTRIES, -1);
 	if (entry->port)
 		mbx_port_put(entry->port);
+	if (entry->pset)
+		mbx_pset_put(entry->pset);
 	mbx_entry_free(entry);
 }
 
@@ -249,9 +251,12 @@ void mbx_space_show(struct seq_file *m, struct mbx_space *space)
 			struct mbx_port *port = entry->port;
 
 			spin_lock(&port->lock);
-			seq_printf(m, " msgcount:%u qlimit:%u seqno:%u",
-				   port->msgcount, port->qlimit, port->seqno);
+			seq_printf(m, " msgcount:%u qlimit:%u seqno:%u in_set:%u",
+				   port->msgcount, port->qlimit, port->seqno,
+				   !!port->pset);
 			spin_unlock(&port->lock);
+		} else if (entry->type & MAILBOX_PORT_TYPE_PORT_SET) {
+			mbx_pset_show(m, entry->pset);
 		}
 		seq_putc(m, '\n');
 	}

@@ -111,7 +111,8 @@ struct mailbox_version {
 
 /*
  * struct mailbox_port_allocate - MAILBOX_IOC_PORT_ALLOCATE
- * @right:    in, MAILBOX_RIGHT_RECEIVE (a new port) or MAILBOX_RIGHT_DEAD_NAME
+ * @right:    in, MAILBOX_RIGHT_RECEIVE (a new port), MAILBOX_RIGHT_PORT_SET
+ *            (a new, empty port set) or MAILBOX_RIGHT_DEAD_NAME
  * @flags:    in, must be zero
  * @name:     out, the new name
  * @reserved: in, must be zero
@@ -248,7 +249,8 @@ struct mailbox_port_attr {
  *                body, without trailer)
  * @remote_port:  send: destination name; receive: reply right's name
  * @local_port:   send: reply name or MAILBOX_PORT_NULL; receive: the name
- *                of the receive right the message arrived on
+ *                of the receive right the message arrived on (for a
+ *                receive on a port set: the member's name)
  * @voucher_port: must be zero
  * @id:           message id, free for the application
  */
@@ -398,7 +400,9 @@ struct mailbox_msg_trailer {
  * @send_size:    in, bytes at @send_msg (header + body), a multiple of 4
  * @rcv_size:     in, capacity of @rcv_msg; out, bytes written (message +
  *                trailer), or on MAILBOX_RCV_TOO_LARGE the bytes needed
- * @rcv_name:     in, name of the receive right to receive on
+ * @rcv_name:     in, name of the receive right or port set to receive on
+ *                (a set gives the next message of the member that became
+ *                non-empty first; a served member goes behind the others)
  * @status:       out, MAILBOX_MSG_SUCCESS or a MAILBOX_{SEND,RCV}_* code
  * @reserved0:    in, must be zero
  * @reserved:     in, must be zero
@@ -419,9 +423,12 @@ struct mailbox_msg {
 
 /*
  * struct mailbox_port_move_member - MAILBOX_IOC_PORT_MOVE_MEMBER
- * @member:   in, a receive right
- * @after:    in, a port set to put it in (leaving any set it was in), or
- *            MAILBOX_PORT_NULL to take it out of its set
+ * @member:   in, a receive right (ENOENT if no such name, EPERM if the name
+ *            holds no receive right)
+ * @after:    in, a port set of the same space to put it in, leaving any set
+ *            it was in (ENOENT / EPERM likewise); or MAILBOX_PORT_NULL to
+ *            take it out of its set (ENXIO if in none: KERN_NOT_IN_SET).
+ *            A port is in at most one set; its queued messages follow it.
  * @flags:    in, must be zero
  * @reserved: in, must be zero
  */
@@ -440,7 +447,11 @@ struct mailbox_port_move_member {
  *               MAILBOX_PORT_NULL, out, the name the right got
  * @disposition: EXPORT: in, MAILBOX_MSG_TYPE_{MAKE,COPY,MOVE}_SEND or
  *               {MAKE,MOVE}_SEND_ONCE; otherwise must be zero
- * @fd:          READY_FD, EXPORT: out, a new O_CLOEXEC fd; IMPORT: in
+ * @fd:          READY_FD, EXPORT: out, a new O_CLOEXEC fd; IMPORT: in.
+ *               A ready fd only polls: EPOLLIN when a message waits (a set:
+ *               a member has one), EPOLLOUT when a port's queue has room,
+ *               EPOLLHUP once the port died or the set was destroyed. It
+ *               watches the object, not the name.
  * @flags:       in, must be zero
  * @reserved:    in, must be zero
  */
