@@ -70,7 +70,7 @@ static const struct file_operations mbx_fdright_fops = {
 int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg)
 {
 	struct mailbox_port_fd args;
-	struct mbx_txn txn = { };
+	struct mbx_txn txn;
 	struct mbx_fdright *fr;
 	struct file *file;
 	int fd, ret;
@@ -108,6 +108,7 @@ int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg)
 	}
 	/* From here on, fput() frees @fr and whatever right it holds. */
 
+	mbx_txn_init(&txn);
 	mutex_lock(&space->lock);
 	ret = mbx_copyin_locked(space, args.name, args.disposition, &txn,
 				&fr->right);

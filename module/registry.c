@@ -263,7 +263,7 @@ int mbx_ioctl_register(struct mbx_space *space, void __user *uarg)
 	struct mailbox_service args;
 	struct mbx_svc_ns *new_ns;
 	struct mbx_service *svc;
-	struct mbx_txn txn = { };
+	struct mbx_txn txn;
 	LIST_HEAD(gone_ns);
 	LIST_HEAD(gone);
 	int ret;
@@ -283,6 +283,7 @@ int mbx_ioctl_register(struct mbx_space *space, void __user *uarg)
 	memcpy(svc->name, args.service, sizeof(svc->name));
 	svc->owner = current_euid();
 
+	mbx_txn_init(&txn);
 	mutex_lock(&space->lock);
 	ret = mbx_copyin_locked(space, args.name,
 				mbx_register_disposition_locked(space,
