@@ -154,6 +154,8 @@ int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
 			if (pd.pad1 || pd.pad2 ||
 			    !mbx_desc_disposition_valid(pd.disposition))
 				goto bad_type;
+			if (total >= MAILBOX_MSG_RIGHTS_MAX)
+				goto too_many;
 			total++;
 			off += MBX_PORT_DESC_SIZE;
 		} else if (type == MAILBOX_MSG_OOL_PORTS_DESCRIPTOR) {
@@ -163,10 +165,8 @@ int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
 			if (od.deallocate || od.copy ||
 			    !mbx_desc_disposition_valid(od.disposition))
 				goto bad_type;
-			if (od.count > MAILBOX_MSG_RIGHTS_MAX - total) {
-				*status = MAILBOX_SEND_TOO_LARGE;
-				return -EMSGSIZE;
-			}
+			if (od.count > MAILBOX_MSG_RIGHTS_MAX - total)
+				goto too_many;
 			total += od.count;
 			msg->ool_bytes += od.count * sizeof(u32);
 			off += MBX_OOL_DESC_SIZE;
@@ -194,6 +194,9 @@ int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
 	*srcp = c.src;
 	return 0;
 
+too_many:
+	*status = MAILBOX_SEND_TOO_LARGE;
+	return -EMSGSIZE;
 too_small:
 	*status = MAILBOX_SEND_MSG_TOO_SMALL;
 	return -EINVAL;

@@ -69,7 +69,9 @@ void mbx_port_put(struct mbx_port *port)
  * A port-destroyed request hands the receive right of dying @port over to
  * the notify port instead. Return: true if it did (@port lives on, in
  * transit), false if @port must die after all (the notify port is dead or
- * the hand-over would put @port inside its own queue).
+ * the hand-over would put @port inside its own queue); @pd is then the
+ * caller's to destroy once @port is dead, so that its send-once right does
+ * not notify @port itself.
  */
 static bool mbx_port_hand_over(struct mbx_port *port, struct mbx_msg *pd)
 {
@@ -102,7 +104,6 @@ out_fail:
 	pd->carries_receive = false;
 	pd->rights[0].port = NULL;
 	mbx_port_put(port);
-	mbx_msg_destroy(pd);
 	return false;
 }
 
@@ -150,6 +151,8 @@ void mbx_port_destroy(struct mbx_port *port)
 		p->msgcount = 0;
 		mbx_notify_port_dead_locked(p, &fire, &destroy);
 		spin_unlock(&p->lock);
+		if (pd)
+			list_add_tail(&pd->link, &destroy);
 
 		wake_up_all(&p->rcv_wait);
 		wake_up_all(&p->send_wait);
