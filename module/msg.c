@@ -209,8 +209,8 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 			mbx_port_put(waited);
 		waited = port;
 
-		*status = MAILBOX_SEND_TIMED_OUT;
 		if (t->nowait) {
+			*status = MAILBOX_SEND_TIMED_OUT;
 			ret = -EAGAIN;
 			goto out_pass;
 		}
@@ -231,6 +231,7 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 			goto out_pass;
 		}
 		if (wret) {
+			*status = MAILBOX_SEND_TIMED_OUT;
 			ret = wret;
 			goto out_pass;
 		}
