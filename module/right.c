@@ -15,6 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/sched.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
@@ -658,6 +659,7 @@ int mbx_ioctl_names(struct mbx_space *space, void __user *uarg)
 			goto out_unlock;
 		}
 		i++;
+		cond_resched();
 	}
 out_unlock:
 	mutex_unlock(&space->lock);

@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -63,8 +64,11 @@ void mbx_space_destroy(struct mbx_space *space)
 	unsigned long index;
 
 	mutex_lock(&space->lock);
-	xa_for_each(&space->names, index, entry)
+	xa_for_each(&space->names, index, entry) {
 		mbx_destroy_entry_rights_locked(space, entry);
+		/* Up to max_names entries: let others run. */
+		cond_resched();
+	}
 	mutex_unlock(&space->lock);
 
 	WARN_ON_ONCE(space->nr_names);
@@ -248,6 +252,7 @@ void mbx_space_show(struct seq_file *m, struct mbx_space *space)
 			spin_unlock(&port->lock);
 		}
 		seq_putc(m, '\n');
+		cond_resched();
 	}
 	mutex_unlock(&space->lock);
 }
