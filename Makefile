@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mailbox: top-level build.  Kbuild and module/Kbuild describe the module;
+# this file drives kbuild against $(KDIR) and builds the user-space parts
+# (libmailbox, selftests, Catch2 tests, examples) into build/.
+#
+#   make              module + libmailbox + selftests + tests + examples
+#   make check        host tests, then VM runs on the debug and stock kernels
+#   make demo         install deps, build, run the examples in a stock VM
+#   make KDIR=/lib/modules/$(uname -r)/build    build for the running kernel
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+# The installed Debian headers/image pair (linux-headers-amd64 depends on
+# linux-headers-<KVER>-amd64, linux-image-amd64 on linux-image-<KVER>-amd64).
+KVER ?= $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+	sed -n 's/.*linux-headers-\([^ ,]*\)-amd64.*/\1/p')
+KDIR ?= /usr/src/linux-headers-$(KVER)-amd64
+KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+export KVER
+
+BUILD := build
+CC := gcc
+CXX := g++
+AR := ar
+
+MBX_WARN := -Wall -Wextra
+MBX_CFLAGS := -O2 -g $(MBX_WARN) -pthread -Iuapi -isystem $(BUILD)/khdr -Ilib/include
+MBX_CXXFLAGS := -std=c++23 -O2 -g $(MBX_WARN) -pthread -Ilib/include -Iuapi
+MBX_LDLIBS := -luring -lrt
+
+UAPI_HDRS := $(wildcard uapi/linux/*.h)
+LIB_HDRS := $(wildcard lib/include/mailbox/*.hpp lib/include/mailbox/*.h)
+
+# Compiler lines that must not appear in a module build (W=1).
+KWARN_RE := warning:|WARNING: modpost
+
+# --- kernel module -----------------------------------------------------------
+.PHONY: module
+module:
+	@mkdir -p $(BUILD)
+	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR) (apt-get install linux-headers-amd64, or set KDIR)"; exit 4; }
+	@set -o pipefail; $(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules 2>&1 | tee $(BUILD)/module-build.log
+	@if grep -E '$(KWARN_RE)' $(BUILD)/module-build.log | grep -v 'the compiler differs'; then \
+		echo "module build: warnings above are errors"; exit 1; fi
+
+# The debug kernel's tree is built (or found in the cache) by
+# scripts/build-debug-kernel.  The module is built from a copy of its sources
+# so the stock build's objects in module/ are left alone.
+DEBUG_SRC := $(BUILD)/kmod-debug-src
+.PHONY: debug-module
+debug-module:
+	@tree=$$(scripts/build-debug-kernel) || exit $$?; \
+	mkdir -p $(DEBUG_SRC) $(BUILD)/kmod-debug && \
+	rsync -a --delete --include='*/' --include='*.[chS]' --include=Kbuild \
+		--include=Makefile --exclude='*' Kbuild module uapi $(DEBUG_SRC)/ && \
+	set -o pipefail && \
+	$(MAKE) -C "$$tree" M=$(CURDIR)/$(DEBUG_SRC) W=1 KCFLAGS=-g modules 2>&1 | tee $(BUILD)/kmod-debug/build.log && \
+	if grep -E '$(KWARN_RE)' $(BUILD)/kmod-debug/build.log | grep -v 'the compiler differs'; then \
+		echo "debug module build: warnings above are errors"; exit 1; fi && \
+	cp $(DEBUG_SRC)/module/mailbox.ko $(BUILD)/kmod-debug/mailbox.ko && \
+	echo "built $(BUILD)/kmod-debug/mailbox.ko against $$tree"
+
+# --- kselftest headers, taken from the kernel source package ----------------
+KHDR_STAMP := $(BUILD)/khdr/.stamp
+.PHONY: headers
+headers: $(KHDR_STAMP)
+$(KHDR_STAMP):
+	@test -r $(KSRC_TAR) || { echo "missing $(KSRC_TAR) (apt-get install linux-source-6.1)"; exit 4; }
+	@mkdir -p $(@D)
+	tar -xJf $(KSRC_TAR) -C $(@D) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+	@touch $@
+
+# --- objects: build/obj/<source path>.o -------------------------------------
+$(BUILD)/obj/%.c.o: %.c $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(MBX_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.cpp.o: %.cpp $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CXX) $(MBX_CXXFLAGS) -MMD -MP -c -o $@ $<
+
+objs = $(patsubst %,$(BUILD)/obj/%.o,$(1))
+
+# --- libmailbox ---------------------------------------------------------------
+LIB_SRCS := $(wildcard lib/src/*.cpp)
+LIB_OBJS := $(call objs,$(LIB_SRCS))
+LIBMAILBOX := $(if $(LIB_SRCS),$(BUILD)/lib/libmailbox.a)
+
+.PHONY: lib
+lib: $(LIBMAILBOX)
+
+$(BUILD)/lib/libmailbox.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# --- selftests (kselftest harness, static, run in the VM) -------------------
+SELFTEST_SRCS := $(wildcard selftests/*.c)
+SELFTESTS := $(SELFTEST_SRCS:selftests/%.c=$(BUILD)/selftests/%)
+
+.PHONY: selftests
+selftests: $(SELFTESTS)
+
+$(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(UAPI_HDRS) $(KHDR_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(MBX_CFLAGS) -static -o $@ $< $(MBX_LDLIBS)
+
+# --- Catch2 tests: host (run here) and device (static, run in the VM) -------
+HOST_TEST_SRCS := $(wildcard lib/tests/host/*.cpp)
+HOST_TEST_OBJS := $(call objs,$(HOST_TEST_SRCS))
+HOST_TESTS := $(if $(HOST_TEST_SRCS),$(BUILD)/tests/host-tests)
+DEVICE_TEST_SRCS := $(wildcard lib/tests/device/*.cpp)
+DEVICE_TEST_OBJS := $(call objs,$(DEVICE_TEST_SRCS))
+DEVICE_TESTS := $(if $(DEVICE_TEST_SRCS),$(BUILD)/tests/device-tests)
+
+.PHONY: tests
+tests: $(HOST_TESTS) $(DEVICE_TESTS)
+
+$(BUILD)/tests/host-tests: $(HOST_TEST_OBJS) $(LIBMAILBOX)
+	@mkdir -p $(@D)
+	$(CXX) $(MBX_CXXFLAGS) -o $@ $(HOST_TEST_OBJS) $(LIBMAILBOX) $(MBX_LDLIBS)
+
+$(BUILD)/tests/device-tests: $(DEVICE_TEST_OBJS) $(LIBMAILBOX)
+	@mkdir -p $(@D)
+	$(CXX) $(MBX_CXXFLAGS) -static -o $@ $(DEVICE_TEST_OBJS) $(LIBMAILBOX) $(MBX_LDLIBS)
+
+# --- examples: examples/<name>/*.{c,cpp} -> build/examples/<name> ----------
+EXAMPLE_NAMES := $(sort $(notdir $(patsubst %/,%,$(dir \
+	$(wildcard examples/*/*.c examples/*/*.cpp)))))
+EXAMPLES := $(EXAMPLE_NAMES:%=$(BUILD)/examples/%)
+
+.PHONY: examples
+examples: $(EXAMPLES)
+
+# C++ examples link with g++ and libmailbox, C-only ones with gcc.
+define example_rule
+$(BUILD)/examples/$(1): $(call objs,$(wildcard examples/$(1)/*.c examples/$(1)/*.cpp)) \
+		$(if $(wildcard examples/$(1)/*.cpp),$(LIBMAILBOX))
+	@mkdir -p $$(@D)
+	$(if $(wildcard examples/$(1)/*.cpp),$$(CXX) $$(MBX_CXXFLAGS),$$(CC) $$(MBX_CFLAGS)) \
+		-static -o $$@ $$(filter %.o %.a,$$^) $$(MBX_LDLIBS)
+endef
+$(foreach e,$(EXAMPLE_NAMES),$(eval $(call example_rule,$(e))))
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d \
+	$(BUILD)/obj/*/*/*/*.d)
+
+# --- the two commands ---------------------------------------------------------
+.PHONY: all
+all: module lib selftests tests examples
+
+# Host tests, the debug kernel VM, the stock kernel VM; the last line printed
+# is the summary "N passed, N failed[, N skipped]".
+.PHONY: check
+check: all debug-module
+	@scripts/check
+
+.PHONY: demo
+demo:
+	@bash scripts/install-deps
+	@$(MAKE) --no-print-directory module lib examples
+	@scripts/vm-run --kernel stock --mode demo
+
+.PHONY: clean
+clean:
+	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf $(BUILD)

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// libmailbox: a thin C++ layer over /dev/mailbox (uapi/linux/mailbox.h).
+//
+// Objects and ownership:
+//  - Space owns one open file description of /dev/mailbox, that is one IPC
+//    space. It is move-only; closing it destroys every right in the space
+//    (unless another fd, e.g. after fork(), still refers to it).
+//  - ReceiveRight, SendRight, SendOnceRight and DeadName each own one
+//    right (one user reference for send rights and dead names) under a name
+//    in a space. They hold the space's fd and the name, not a pointer to the
+//    Space object, so moving the Space does not invalidate them; they must
+//    not outlive the space's fd. Destroying or reset()ing one gives the
+//    right back to the kernel; release() hands the name to the caller.
+//
+// Rules: one method per ioctl with parameters in uapi order; no hidden
+// threads or retries; nothing on the message path throws or allocates.
+// Every fallible call returns std::expected<T, std::error_code> whose
+// error is in mailbox::category() (see error.hpp).
+#ifndef MAILBOX_MAILBOX_HPP
+#define MAILBOX_MAILBOX_HPP
+
+#include <linux/mailbox.h>
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include <mailbox/error.hpp>
+#include <mailbox/message.hpp>
+
+namespace mailbox {
+
+template <typename T>
+using result = std::expected<T, std::error_code>;
+
+// A wait bound: std::nullopt waits forever, zero does not wait.
+using timeout = std::optional<std::chrono::nanoseconds>;
+
+inline constexpr const char *device_path = "/dev/mailbox";
+
+// What MAILBOX_IOC_PORT_TYPE reports about a name.
+struct PortType {
+	std::uint32_t type = 0;		// MAILBOX_PORT_TYPE_* bits
+	std::uint32_t send_urefs = 0;
+	std::uint32_t dead_urefs = 0;
+
+	[[nodiscard]] bool has(std::uint32_t bits) const noexcept { return (type & bits) == bits; }
+	friend bool operator==(const PortType &, const PortType &) = default;
+};
+
+// One entry of MAILBOX_IOC_PORT_NAMES.
+struct NameEntry {
+	std::uint32_t name = 0;
+	std::uint32_t type = 0;
+	friend bool operator==(const NameEntry &, const NameEntry &) = default;
+};
+
+// The raw ioctls on a space fd, one function per command, parameters in
+// uapi order. Space and the right types are built on these.
+namespace sys {
+[[nodiscard]] result<mailbox_version> version(int fd) noexcept;
+[[nodiscard]] result<std::uint32_t> port_allocate(int fd, std::uint32_t right) noexcept;
+[[nodiscard]] result<void> port_deallocate(int fd, std::uint32_t name) noexcept;
+[[nodiscard]] result<void> port_destroy(int fd, std::uint32_t name) noexcept;
+[[nodiscard]] result<void> port_mod_refs(int fd, std::uint32_t name, std::uint32_t right,
+					 std::int32_t delta) noexcept;
+// Returns the name in the target space.
+[[nodiscard]] result<std::uint32_t> port_insert_right(int fd, int space_fd, std::uint32_t name,
+						      std::uint32_t poly,
+						      std::uint32_t disposition) noexcept;
+[[nodiscard]] result<PortType> port_type(int fd, std::uint32_t name) noexcept;
+// Fills @names/@types (either may be empty only if both are) and returns
+// the number of names; ENOSPC with the needed count in *@needed.
+[[nodiscard]] result<std::uint32_t> port_names(int fd, std::span<std::uint32_t> names,
+					       std::span<std::uint32_t> types,
+					       std::uint32_t *needed = nullptr) noexcept;
+[[nodiscard]] result<mailbox_port_attr> port_get_attr(int fd, std::uint32_t name) noexcept;
+// @attr.name and @attr.flags are ignored: @name and @mask are used.
+[[nodiscard]] result<void> port_set_attr(int fd, std::uint32_t name, std::uint32_t mask,
+					 const mailbox_port_attr &attr) noexcept;
+// MAILBOX_IOC_MSG as is. On failure @arg.status and @arg.rcv_size hold
+// what the kernel wrote and the error carries errno and status.
+[[nodiscard]] result<void> msg(int fd, mailbox_msg &arg) noexcept;
+} // namespace sys
+
+class ReceiveRight;
+class SendRight;
+class SendOnceRight;
+class DeadName;
+
+// An IPC space: an owning fd of /dev/mailbox.
+class Space final {
+public:
+	// Opens @path O_RDWR | O_CLOEXEC | @extra_flags (e.g. O_NONBLOCK).
+	[[nodiscard]] static result<Space> open(const char *path = device_path,
+						int extra_flags = 0) noexcept;
+
+	Space() noexcept = default;
+	// Adopts @fd (closed by the destructor).
+	explicit Space(int fd) noexcept : fd_(fd) {}
+	Space(const Space &) = delete;
+	Space &operator=(const Space &) = delete;
+	Space(Space &&other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+	Space &operator=(Space &&other) noexcept;
+	~Space() { reset(); }
+
+	[[nodiscard]] int fd() const noexcept { return fd_; }
+	explicit operator bool() const noexcept { return fd_ >= 0; }
+	// Closes the fd (if any).
+	void reset() noexcept;
+	// Gives up ownership of the fd and returns it.
+	[[nodiscard]] int release() noexcept
+	{
+		int fd = fd_;
+		fd_ = -1;
+		return fd;
+	}
+
+	// MAILBOX_IOC_VERSION
+	[[nodiscard]] result<mailbox_version> version() const noexcept { return sys::version(fd_); }
+
+	// MAILBOX_IOC_PORT_ALLOCATE with MAILBOX_RIGHT_RECEIVE / _DEAD_NAME.
+	[[nodiscard]] result<ReceiveRight> allocate_receive() const noexcept;
+	[[nodiscard]] result<DeadName> allocate_dead_name() const noexcept;
+
+	// The raw name operations, for names not held by an owning object.
+	[[nodiscard]] result<void> deallocate(std::uint32_t name) const noexcept
+	{
+		return sys::port_deallocate(fd_, name);
+	}
+	[[nodiscard]] result<void> destroy(std::uint32_t name) const noexcept
+	{
+		return sys::port_destroy(fd_, name);
+	}
+	[[nodiscard]] result<void> mod_refs(std::uint32_t name, std::uint32_t right,
+					    std::int32_t delta) const noexcept
+	{
+		return sys::port_mod_refs(fd_, name, right, delta);
+	}
+	// MAILBOX_IOC_PORT_INSERT_RIGHT: @target is MAILBOX_SPACE_SELF or the
+	// fd of another space; returns the name in the target space.
+	[[nodiscard]] result<std::uint32_t> insert_right(int target, std::uint32_t name,
+							 std::uint32_t poly,
+							 std::uint32_t disposition) const noexcept
+	{
+		return sys::port_insert_right(fd_, target, name, poly, disposition);
+	}
+
+	// MAILBOX_IOC_PORT_TYPE
+	[[nodiscard]] result<PortType> type(std::uint32_t name) const noexcept
+	{
+		return sys::port_type(fd_, name);
+	}
+
+	// MAILBOX_IOC_PORT_NAMES: every name in the space, ascending. This one
+	// allocates (it is not on the message path) and retries on ENOSPC
+	// when the space grew between the two calls.
+	[[nodiscard]] result<std::vector<NameEntry>> names() const;
+
+	// MAILBOX_IOC_PORT_GET_ATTR / _SET_ATTR (a receive right's name).
+	[[nodiscard]] result<mailbox_port_attr> get_attributes(std::uint32_t name) const noexcept
+	{
+		return sys::port_get_attr(fd_, name);
+	}
+	[[nodiscard]] result<void> set_attributes(std::uint32_t name, std::uint32_t mask,
+						  const mailbox_port_attr &attr) const noexcept
+	{
+		return sys::port_set_attr(fd_, name, mask, attr);
+	}
+
+	// MAILBOX_IOC_MSG, send only. Fills the header of @msg (bits,
+	// remote_port = @dest, local_port = @reply) and sends it; @msg is a
+	// finished message (MessageBuilder::finish()). @reply_disposition 0
+	// means no reply right. MOVE dispositions consume the sender's right
+	// on success only: then release() the owning object.
+	[[nodiscard]] result<void> send(std::uint32_t dest, std::span<std::byte> msg,
+					std::uint32_t disposition,
+					std::uint32_t reply = MAILBOX_PORT_NULL,
+					std::uint32_t reply_disposition = 0,
+					timeout send_timeout = std::nullopt) const noexcept;
+
+	// MAILBOX_IOC_MSG, receive only, on receive right @rcv into @buffer.
+	// @options: extra MAILBOX_MSG_RCV_LARGE / _RCV_TRAILER bits. The view
+	// refers to @buffer. A reply right in the message now belongs to the
+	// caller (name in view.reply_port()).
+	[[nodiscard]] result<MessageView> receive(std::uint32_t rcv, std::span<std::byte> buffer,
+						  timeout rcv_timeout = std::nullopt,
+						  std::uint32_t options = 0) const noexcept;
+
+	// MAILBOX_IOC_MSG with SEND | RCV: sends @msg to @dest with a
+	// MAKE_SEND_ONCE right to receive right @reply, then receives the
+	// answer on @reply into @buffer (which may not overlap @msg). A send
+	// failure returns a MAILBOX_SEND_* status and nothing was received.
+	[[nodiscard]] result<MessageView> call(std::uint32_t dest, std::span<std::byte> msg,
+					       std::uint32_t disposition, std::uint32_t reply,
+					       std::span<std::byte> buffer,
+					       timeout send_timeout = std::nullopt,
+					       timeout rcv_timeout = std::nullopt,
+					       std::uint32_t options = 0) const noexcept;
+
+private:
+	int fd_ = -1;
+};
+
+namespace detail {
+// Shared state of the owning right types: (space fd, name). Not part of
+// the API.
+class NameHandle {
+public:
+	[[nodiscard]] std::uint32_t get() const noexcept { return name_; }
+	[[nodiscard]] int space_fd() const noexcept { return fd_; }
+	explicit operator bool() const noexcept { return name_ != MAILBOX_PORT_NULL; }
+	// Gives up ownership: the caller now owns the name's reference.
+	[[nodiscard]] std::uint32_t release() noexcept
+	{
+		std::uint32_t n = name_;
+		name_ = MAILBOX_PORT_NULL;
+		fd_ = -1;
+		return n;
+	}
+	// The name's type (MAILBOX_IOC_PORT_TYPE).
+	[[nodiscard]] result<PortType> type() const noexcept { return sys::port_type(fd_, name_); }
+
+protected:
+	NameHandle() noexcept = default;
+	NameHandle(int fd, std::uint32_t name) noexcept : fd_(fd), name_(name) {}
+	NameHandle(const NameHandle &) = delete;
+	NameHandle &operator=(const NameHandle &) = delete;
+	NameHandle(NameHandle &&o) noexcept : fd_(o.fd_), name_(o.name_)
+	{
+		o.fd_ = -1;
+		o.name_ = MAILBOX_PORT_NULL;
+	}
+	~NameHandle() = default;
+	void take(NameHandle &o) noexcept
+	{
+		fd_ = o.fd_;
+		name_ = o.name_;
+		o.fd_ = -1;
+		o.name_ = MAILBOX_PORT_NULL;
+	}
+
+	int fd_ = -1;
+	std::uint32_t name_ = MAILBOX_PORT_NULL;
+};
+} // namespace detail
+
+// The receive right of a port. Destroying it destroys the port.
+class ReceiveRight final : public detail::NameHandle {
+public:
+	ReceiveRight() noexcept = default;
+	// Adopts the receive right named @name in space @space_fd.
+	ReceiveRight(int space_fd, std::uint32_t name) noexcept : NameHandle(space_fd, name) {}
+	ReceiveRight(const Space &space, std::uint32_t name) noexcept : NameHandle(space.fd(), name) {}
+	ReceiveRight(ReceiveRight &&) noexcept = default;
+	ReceiveRight &operator=(ReceiveRight &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			take(o);
+		}
+		return *this;
+	}
+	~ReceiveRight() { reset(); }
+
+	// MOD_REFS(RECEIVE, -1): the port dies. A send right sharing the name
+	// stays (as a dead name).
+	void reset() noexcept;
+
+	// INSERT_RIGHT(SELF, name, name, MAKE_SEND): a send right under the
+	// same name (one more uref if there is one already).
+	[[nodiscard]] result<SendRight> make_send() const noexcept;
+	// INSERT_RIGHT(SELF, NULL, name, MAKE_SEND_ONCE): a new send-once name.
+	[[nodiscard]] result<SendOnceRight> make_send_once() const noexcept;
+	// INSERT_RIGHT(target, NULL, name, MAKE_SEND): a send right in another
+	// space; the returned object refers to the target's fd.
+	[[nodiscard]] result<SendRight> make_send_in(const Space &target) const noexcept;
+
+	[[nodiscard]] result<mailbox_port_attr> attributes() const noexcept
+	{
+		return sys::port_get_attr(fd_, name_);
+	}
+	[[nodiscard]] result<void> set_qlimit(std::uint32_t qlimit) const noexcept;
+};
+
+// One user reference of a send right.
+class SendRight final : public detail::NameHandle {
+public:
+	SendRight() noexcept = default;
+	SendRight(int space_fd, std::uint32_t name) noexcept : NameHandle(space_fd, name) {}
+	SendRight(const Space &space, std::uint32_t name) noexcept : NameHandle(space.fd(), name) {}
+	SendRight(SendRight &&) noexcept = default;
+	SendRight &operator=(SendRight &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			take(o);
+		}
+		return *this;
+	}
+	~SendRight() { reset(); }
+
+	// DEALLOCATE: one uref released (of the dead name if the port died).
+	void reset() noexcept;
+
+	// MOD_REFS(SEND, +1): another reference under the same name.
+	[[nodiscard]] result<SendRight> copy() const noexcept;
+	// INSERT_RIGHT(target, NULL, name, COPY_SEND).
+	[[nodiscard]] result<SendRight> copy_into(const Space &target) const noexcept;
+};
+
+// A send-once right: one message, then it is gone.
+class SendOnceRight final : public detail::NameHandle {
+public:
+	SendOnceRight() noexcept = default;
+	SendOnceRight(int space_fd, std::uint32_t name) noexcept : NameHandle(space_fd, name) {}
+	SendOnceRight(const Space &space, std::uint32_t name) noexcept
+		: NameHandle(space.fd(), name)
+	{
+	}
+	SendOnceRight(SendOnceRight &&) noexcept = default;
+	SendOnceRight &operator=(SendOnceRight &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			take(o);
+		}
+		return *this;
+	}
+	~SendOnceRight() { reset(); }
+
+	// DEALLOCATE: the right is destroyed unused.
+	void reset() noexcept;
+
+	// Sends @msg through this right (MOVE_SEND_ONCE) and, on success,
+	// gives it up. On failure the right is kept.
+	[[nodiscard]] result<void> send(std::span<std::byte> msg,
+					timeout send_timeout = std::nullopt) noexcept;
+};
+
+// One user reference of a dead name.
+class DeadName final : public detail::NameHandle {
+public:
+	DeadName() noexcept = default;
+	DeadName(int space_fd, std::uint32_t name) noexcept : NameHandle(space_fd, name) {}
+	DeadName(const Space &space, std::uint32_t name) noexcept : NameHandle(space.fd(), name) {}
+	DeadName(DeadName &&) noexcept = default;
+	DeadName &operator=(DeadName &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			take(o);
+		}
+		return *this;
+	}
+	~DeadName() { reset(); }
+
+	// DEALLOCATE: one uref released.
+	void reset() noexcept;
+};
+
+} // namespace mailbox
+
+#endif // MAILBOX_MAILBOX_HPP

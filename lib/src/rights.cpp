@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// The owning right types. Each holds one right (or one uref) under a name;
+// reset() hands it back to the kernel and ignores errors: the name is
+// forgotten either way, and a destructor has nobody to report to.
+#include <mailbox/mailbox.hpp>
+
+namespace mailbox {
+
+void ReceiveRight::reset() noexcept
+{
+	if (name_ != MAILBOX_PORT_NULL)
+		(void)sys::port_mod_refs(fd_, name_, MAILBOX_RIGHT_RECEIVE, -1);
+	(void)release();
+}
+
+result<SendRight> ReceiveRight::make_send() const noexcept
+{
+	auto n = sys::port_insert_right(fd_, MAILBOX_SPACE_SELF, name_, name_,
+					MAILBOX_MSG_TYPE_MAKE_SEND);
+	if (!n)
+		return std::unexpected(n.error());
+	return SendRight(fd_, *n);
+}
+
+result<SendOnceRight> ReceiveRight::make_send_once() const noexcept
+{
+	auto n = sys::port_insert_right(fd_, MAILBOX_SPACE_SELF, MAILBOX_PORT_NULL, name_,
+					MAILBOX_MSG_TYPE_MAKE_SEND_ONCE);
+	if (!n)
+		return std::unexpected(n.error());
+	return SendOnceRight(fd_, *n);
+}
+
+result<SendRight> ReceiveRight::make_send_in(const Space &target) const noexcept
+{
+	auto n = sys::port_insert_right(fd_, target.fd(), MAILBOX_PORT_NULL, name_,
+					MAILBOX_MSG_TYPE_MAKE_SEND);
+	if (!n)
+		return std::unexpected(n.error());
+	return SendRight(target.fd(), *n);
+}
+
+result<void> ReceiveRight::set_qlimit(std::uint32_t qlimit) const noexcept
+{
+	mailbox_port_attr a{};
+	a.qlimit = qlimit;
+	return sys::port_set_attr(fd_, name_, MAILBOX_ATTR_QLIMIT, a);
+}
+
+void SendRight::reset() noexcept
+{
+	if (name_ != MAILBOX_PORT_NULL)
+		(void)sys::port_deallocate(fd_, name_);
+	(void)release();
+}
+
+result<SendRight> SendRight::copy() const noexcept
+{
+	if (auto r = sys::port_mod_refs(fd_, name_, MAILBOX_RIGHT_SEND, 1); !r)
+		return std::unexpected(r.error());
+	return SendRight(fd_, name_);
+}
+
+result<SendRight> SendRight::copy_into(const Space &target) const noexcept
+{
+	auto n = sys::port_insert_right(fd_, target.fd(), MAILBOX_PORT_NULL, name_,
+					MAILBOX_MSG_TYPE_COPY_SEND);
+	if (!n)
+		return std::unexpected(n.error());
+	return SendRight(target.fd(), *n);
+}
+
+void SendOnceRight::reset() noexcept
+{
+	if (name_ != MAILBOX_PORT_NULL)
+		(void)sys::port_deallocate(fd_, name_);
+	(void)release();
+}
+
+result<void> SendOnceRight::send(std::span<std::byte> msg, timeout send_timeout) noexcept
+{
+	Space borrowed(fd_);
+	auto r = borrowed.send(name_, msg, MAILBOX_MSG_TYPE_MOVE_SEND_ONCE, MAILBOX_PORT_NULL, 0,
+			       send_timeout);
+	(void)borrowed.release(); // not ours to close
+	if (r)
+		(void)release();
+	return r;
+}
+
+void DeadName::reset() noexcept
+{
+	if (name_ != MAILBOX_PORT_NULL)
+		(void)sys::port_deallocate(fd_, name_);
+	(void)release();
+}
+
+} // namespace mailbox

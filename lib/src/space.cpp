@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// mailbox::Space: the owning fd of one IPC space and the message path.
+#include <mailbox/mailbox.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+namespace mailbox {
+namespace {
+
+// Adds the timeout option bit and value for @t; nullopt waits forever.
+void set_timeout(const timeout &t, std::uint32_t option, std::uint32_t &options,
+		 __u64 &value) noexcept
+{
+	if (!t)
+		return;
+	options |= option;
+	auto ns = t->count();
+	value = ns <= 0 ? 0 : static_cast<__u64>(ns);
+}
+
+// Writes bits, remote_port and local_port into the header of @msg.
+void fill_header(std::span<std::byte> msg, std::uint32_t dest, std::uint32_t disposition,
+		 std::uint32_t reply, std::uint32_t reply_disposition) noexcept
+{
+	mailbox_msg_header h;
+	std::memcpy(&h, msg.data(), sizeof(h));
+	h.bits = MAILBOX_MSGH_BITS(disposition, reply_disposition);
+	h.remote_port = dest;
+	h.local_port = reply;
+	std::memcpy(msg.data(), &h, sizeof(h));
+}
+
+} // namespace
+
+result<Space> Space::open(const char *path, int extra_flags) noexcept
+{
+	int fd = ::open(path, O_RDWR | O_CLOEXEC | extra_flags);
+	if (fd < 0)
+		return std::unexpected(make_error(errno));
+	return Space(fd);
+}
+
+Space &Space::operator=(Space &&other) noexcept
+{
+	if (this != &other) {
+		reset();
+		fd_ = other.fd_;
+		other.fd_ = -1;
+	}
+	return *this;
+}
+
+void Space::reset() noexcept
+{
+	if (fd_ >= 0)
+		::close(fd_);
+	fd_ = -1;
+}
+
+result<ReceiveRight> Space::allocate_receive() const noexcept
+{
+	auto name = sys::port_allocate(fd_, MAILBOX_RIGHT_RECEIVE);
+	if (!name)
+		return std::unexpected(name.error());
+	return ReceiveRight(fd_, *name);
+}
+
+result<DeadName> Space::allocate_dead_name() const noexcept
+{
+	auto name = sys::port_allocate(fd_, MAILBOX_RIGHT_DEAD_NAME);
+	if (!name)
+		return std::unexpected(name.error());
+	return DeadName(fd_, *name);
+}
+
+result<std::vector<NameEntry>> Space::names() const
+{
+	for (;;) {
+		std::uint32_t needed = 0;
+		auto probe = sys::port_names(fd_, {}, {}, &needed);
+		if (!probe && probe.error() != std::errc::no_space_on_device)
+			return std::unexpected(probe.error());
+		if (probe && needed == 0)
+			return std::vector<NameEntry>{};
+
+		std::vector<std::uint32_t> names(needed), types(needed);
+		auto r = sys::port_names(fd_, names, types, &needed);
+		if (!r) {
+			if (r.error() == std::errc::no_space_on_device)
+				continue; // the space grew in between
+			return std::unexpected(r.error());
+		}
+		std::vector<NameEntry> out(*r);
+		for (std::uint32_t i = 0; i < *r; i++)
+			out[i] = NameEntry{names[i], types[i]};
+		return out;
+	}
+}
+
+result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint32_t disposition,
+			 std::uint32_t reply, std::uint32_t reply_disposition,
+			 timeout send_timeout) const noexcept
+{
+	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
+		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
+	fill_header(msg, dest, disposition, reply, reply_disposition);
+
+	mailbox_msg m{};
+	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
+	m.options = MAILBOX_MSG_SEND;
+	m.send_size = static_cast<std::uint32_t>(msg.size());
+	set_timeout(send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	return sys::msg(fd_, m);
+}
+
+result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffer,
+				   timeout rcv_timeout, std::uint32_t options) const noexcept
+{
+	mailbox_msg m{};
+	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
+	m.options = MAILBOX_MSG_RCV | options;
+	m.rcv_size = static_cast<std::uint32_t>(
+		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+	m.rcv_name = rcv;
+	set_timeout(rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
+	if (auto r = sys::msg(fd_, m); !r)
+		return std::unexpected(r.error());
+	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
+}
+
+result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
+				std::uint32_t disposition, std::uint32_t reply,
+				std::span<std::byte> buffer, timeout send_timeout,
+				timeout rcv_timeout, std::uint32_t options) const noexcept
+{
+	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
+		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
+	fill_header(msg, dest, disposition, reply, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE);
+
+	mailbox_msg m{};
+	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
+	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
+	m.options = MAILBOX_MSG_SEND | MAILBOX_MSG_RCV | options;
+	m.send_size = static_cast<std::uint32_t>(msg.size());
+	m.rcv_size = static_cast<std::uint32_t>(
+		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+	m.rcv_name = reply;
+	set_timeout(send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	set_timeout(rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
+	if (auto r = sys::msg(fd_, m); !r)
+		return std::unexpected(r.error());
+	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
+}
+
+} // namespace mailbox

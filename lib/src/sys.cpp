@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// mailbox::sys: one function per MAILBOX_IOC_* command. Each fills the
+// argument structure (flags and reserved fields zero), issues the ioctl once
+// and maps a failure to mailbox::make_error().
+#include <mailbox/mailbox.hpp>
+
+#include <sys/ioctl.h>
+
+#include <cerrno>
+
+namespace mailbox::sys {
+namespace {
+
+template <typename Arg>
+result<void> do_ioctl(int fd, unsigned long cmd, Arg &arg) noexcept
+{
+	if (::ioctl(fd, cmd, &arg) < 0)
+		return std::unexpected(make_error(errno));
+	return {};
+}
+
+} // namespace
+
+result<mailbox_version> version(int fd) noexcept
+{
+	mailbox_version v{};
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_VERSION, v); !r)
+		return std::unexpected(r.error());
+	return v;
+}
+
+result<std::uint32_t> port_allocate(int fd, std::uint32_t right) noexcept
+{
+	mailbox_port_allocate a{};
+	a.right = right;
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_PORT_ALLOCATE, a); !r)
+		return std::unexpected(r.error());
+	return a.name;
+}
+
+result<void> port_deallocate(int fd, std::uint32_t name) noexcept
+{
+	mailbox_port_name_op op{};
+	op.name = name;
+	return do_ioctl(fd, MAILBOX_IOC_PORT_DEALLOCATE, op);
+}
+
+result<void> port_destroy(int fd, std::uint32_t name) noexcept
+{
+	mailbox_port_name_op op{};
+	op.name = name;
+	return do_ioctl(fd, MAILBOX_IOC_PORT_DESTROY, op);
+}
+
+result<void> port_mod_refs(int fd, std::uint32_t name, std::uint32_t right,
+			   std::int32_t delta) noexcept
+{
+	mailbox_port_mod_refs m{};
+	m.name = name;
+	m.right = right;
+	m.delta = delta;
+	return do_ioctl(fd, MAILBOX_IOC_PORT_MOD_REFS, m);
+}
+
+result<std::uint32_t> port_insert_right(int fd, int space_fd, std::uint32_t name,
+					std::uint32_t poly, std::uint32_t disposition) noexcept
+{
+	mailbox_port_insert_right ins{};
+	ins.space_fd = space_fd;
+	ins.name = name;
+	ins.poly = poly;
+	ins.disposition = disposition;
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_PORT_INSERT_RIGHT, ins); !r)
+		return std::unexpected(r.error());
+	return ins.name;
+}
+
+result<PortType> port_type(int fd, std::uint32_t name) noexcept
+{
+	mailbox_port_type t{};
+	t.name = name;
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_PORT_TYPE, t); !r)
+		return std::unexpected(r.error());
+	return PortType{t.type, t.send_urefs, t.dead_urefs};
+}
+
+result<std::uint32_t> port_names(int fd, std::span<std::uint32_t> names,
+				 std::span<std::uint32_t> types, std::uint32_t *needed) noexcept
+{
+	if (names.size() != types.size())
+		return std::unexpected(make_error(EINVAL));
+	mailbox_port_names n{};
+	n.names = reinterpret_cast<std::uintptr_t>(names.data());
+	n.types = reinterpret_cast<std::uintptr_t>(types.data());
+	n.count = static_cast<std::uint32_t>(names.size());
+	auto r = do_ioctl(fd, MAILBOX_IOC_PORT_NAMES, n);
+	if (needed)
+		*needed = n.count;
+	if (!r)
+		return std::unexpected(r.error());
+	return n.count;
+}
+
+result<mailbox_port_attr> port_get_attr(int fd, std::uint32_t name) noexcept
+{
+	mailbox_port_attr a{};
+	a.name = name;
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_PORT_GET_ATTR, a); !r)
+		return std::unexpected(r.error());
+	return a;
+}
+
+result<void> port_set_attr(int fd, std::uint32_t name, std::uint32_t mask,
+			   const mailbox_port_attr &attr) noexcept
+{
+	mailbox_port_attr a{};
+	a.name = name;
+	a.flags = mask;
+	a.qlimit = attr.qlimit;
+	a.seqno = attr.seqno;
+	a.mscount = attr.mscount;
+	return do_ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, a);
+}
+
+result<void> msg(int fd, mailbox_msg &arg) noexcept
+{
+	if (::ioctl(fd, MAILBOX_IOC_MSG, &arg) < 0)
+		return std::unexpected(make_error(errno, arg.status));
+	return {};
+}
+
+} // namespace mailbox::sys
