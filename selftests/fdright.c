@@ -365,6 +365,7 @@ TEST_F(mailbox, export_send_once_fds)
 {
 	__u32 so = MAILBOX_PORT_NULL;
 	int rfd1, rfd2;
+	__s32 id;
 
 	ASSERT_EQ(0, mb_export(self->fd, self->r,
 			       MAILBOX_MSG_TYPE_MAKE_SEND_ONCE, &rfd1));
@@ -379,9 +380,17 @@ TEST_F(mailbox, export_send_once_fds)
 	EXPECT_EQ(ENOENT, mb_type(self->fd, so, NULL, NULL));
 	EXPECT_EQ(2, mb_sorights(self->fd, self->r));
 
+	/*
+	 * Closing a send-once fd destroys the right unused: r gets a
+	 * send-once notification through it, which uses it up.
+	 */
 	close(rfd1);
-	EXPECT_EQ(1, mb_sorights(self->fd, self->r));
 	close(rfd2);
+	EXPECT_EQ(2, mb_sorights(self->fd, self->r));
+	EXPECT_EQ(0, mb_recv_id(self->fd, self->r, 0, &id));
+	EXPECT_EQ(MAILBOX_NOTIFY_SEND_ONCE, id);
+	EXPECT_EQ(0, mb_recv_id(self->fd, self->r, 0, &id));
+	EXPECT_EQ(MAILBOX_NOTIFY_SEND_ONCE, id);
 	EXPECT_EQ(0, mb_sorights(self->fd, self->r));
 }
 

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,23 @@ static inline int mb_recv(int fd, __u32 name, void *buf, __u32 *size,
 	*size = m.rcv_size;
 	if (status)
 		*status = m.status;
+	return err;
+}
+
+/*
+ * Receive one message without waiting and return its id in *id; 0 or the
+ * errno. For notifications, whose id says what happened.
+ */
+static inline int mb_recv_id(int fd, __u32 name, __s32 *id)
+{
+	unsigned char buf[256];
+	__u32 size = sizeof(buf);
+	int err;
+
+	err = mb_recv(fd, name, buf, &size, MAILBOX_MSG_RCV_TIMEOUT, 0, NULL);
+	if (!err)
+		memcpy(id, buf + offsetof(struct mailbox_msg_header, id),
+		       sizeof(*id));
 	return err;
 }
 

@@ -75,7 +75,7 @@ TEST_F(mailbox, allocate_other_rights_fails_with_einval)
 {
 	static const __u32 bad[] = {
 		MAILBOX_RIGHT_SEND, MAILBOX_RIGHT_SEND_ONCE,
-		MAILBOX_RIGHT_PORT_SET, 5, 0x80000000U, 0xffffffffU,
+		5, 0x80000000U, 0xffffffffU,
 	};
 	struct mailbox_port_names pn = { .count = 0 };
 	unsigned int i;
@@ -220,6 +220,7 @@ TEST_F(mailbox, deallocate_last_send_uref_removes_the_name)
 TEST_F(mailbox, deallocate_send_once_destroys_it)
 {
 	__u32 r, so;
+	__s32 id;
 
 	ASSERT_EQ(0, mb_alloc_receive(self->fd, &r));
 	ASSERT_EQ(0, mb_make_send_once(self->fd, r, &so));
@@ -227,6 +228,10 @@ TEST_F(mailbox, deallocate_send_once_destroys_it)
 	EXPECT_EQ(1, mb_sorights(self->fd, r));
 	ASSERT_EQ(0, mb_deallocate(self->fd, so));
 	EXPECT_EQ(ENOENT, mb_type(self->fd, so, NULL));
+	/* Destroyed unused: r gets a send-once notification through it. */
+	EXPECT_EQ(1, mb_msgcount(self->fd, r));
+	EXPECT_EQ(0, mb_recv_id(self->fd, r, &id));
+	EXPECT_EQ(MAILBOX_NOTIFY_SEND_ONCE, id);
 	EXPECT_EQ(0, mb_sorights(self->fd, r));
 }
 
@@ -336,6 +341,7 @@ TEST_F(mailbox, destroy_send_right_leaves_the_port_alive)
 TEST_F(mailbox, destroy_port_destroys_its_queued_messages_and_their_rights)
 {
 	__u32 r, q, n;
+	__s32 id;
 
 	ASSERT_LE(0, open_second(self));
 	/* fd2: port r with a send right; fd: port q, fd2 gets a send right to q. */
@@ -357,6 +363,9 @@ TEST_F(mailbox, destroy_port_destroys_its_queued_messages_and_their_rights)
 
 	ASSERT_EQ(0, mb_destroy(self->fd2, r));
 	EXPECT_EQ(0, mb_has_senders(self->fd, q));
+	/* The send-once right died unused: q is told so through it. */
+	EXPECT_EQ(0, mb_recv_id(self->fd, q, &id));
+	EXPECT_EQ(MAILBOX_NOTIFY_SEND_ONCE, id);
 	EXPECT_EQ(0, mb_sorights(self->fd, q));
 }
 
@@ -500,6 +509,7 @@ TEST_F(mailbox, mod_refs_send_on_a_dead_port_fails_with_eperm)
 TEST_F(mailbox, mod_refs_send_once)
 {
 	__u32 r, so;
+	__s32 id;
 
 	ASSERT_EQ(0, mb_alloc_receive(self->fd, &r));
 	EXPECT_EQ(EPERM, mb_mod_refs(self->fd, r, MAILBOX_RIGHT_SEND_ONCE, 0));
@@ -513,6 +523,8 @@ TEST_F(mailbox, mod_refs_send_once)
 	EXPECT_EQ(1, mb_sorights(self->fd, r));
 	ASSERT_EQ(0, mb_mod_refs(self->fd, so, MAILBOX_RIGHT_SEND_ONCE, -1));
 	EXPECT_EQ(ENOENT, mb_type(self->fd, so, NULL));
+	EXPECT_EQ(0, mb_recv_id(self->fd, r, &id));
+	EXPECT_EQ(MAILBOX_NOTIFY_SEND_ONCE, id);
 	EXPECT_EQ(0, mb_sorights(self->fd, r));
 }
 

@@ -320,6 +320,13 @@ TEST_F(mailbox, set_receive_too_large)
 	EXPECT_EQ(EMSGSIZE, ps_recv_opt(self->fd, set, &r, &size, 0, 0,
 					&status));
 	EXPECT_EQ(MAILBOX_RCV_TOO_LARGE, status);
+	/*
+	 * It was sent through a send-once right, destroyed unused with the
+	 * message: a send-once notification takes its place (XNU's rule).
+	 */
+	EXPECT_EQ(1, ps_msgcount(self->fd, a));
+	EXPECT_EQ(0, ps_recv(self->fd, set, &r, 0, &status));
+	EXPECT_EQ(MAILBOX_NOTIFY_SEND_ONCE, r.h.id);
 	EXPECT_EQ(0, ps_msgcount(self->fd, a));
 	EXPECT_EQ(EAGAIN, ps_recv(self->fd, set, &r, 0, &status));
 }

@@ -436,19 +436,18 @@ TEST_F(registry, existing_service_needs_replace)
 	EXPECT_EQ(0, mb_has_senders(self->fd, self->r));
 }
 
-TEST_F(registry, dead_service_vanishes_when_looked_up)
+TEST_F(registry, dead_service_vanishes_when_its_port_dies)
 {
 	__u32 name, r2;
 	long ports;
 
 	ASSERT_EQ(0, mb_register(self->fd, "test.dead", self->r, 0));
-	ASSERT_EQ(0, mb_name_op(self->fd, MAILBOX_IOC_PORT_DESTROY, self->r));
-	/* The registry still holds the dead port's memory... */
 	ports = mb_stat("ports");
-	EXPECT_EQ(ENOENT, mb_lookup(self->fd2, "test.dead", &name));
-	/* ...until the lookup found it dead and dropped it. */
+	ASSERT_EQ(0, mb_name_op(self->fd, MAILBOX_IOC_PORT_DESTROY, self->r));
+	/* The port's death removed the service and freed the port at once. */
 	if (ports >= 0)
 		EXPECT_EQ(ports - 1, mb_stat("ports"));
+	EXPECT_EQ(ENOENT, mb_lookup(self->fd2, "test.dead", &name));
 	EXPECT_EQ(ENOENT, mb_lookup(self->fd2, "test.dead", &name));
 
 	/* A dead service counts as absent: no REPLACE needed. */
