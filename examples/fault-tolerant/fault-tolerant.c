@@ -11,6 +11,8 @@
  * server's queue come back as send-once notifications on the reply port and
  * are ignored: the pending list, not the notifications, says what to replay.
  *
+ * (WINDOW is the default queue limit, so a full window never blocks.)
+ *
  * Usage: fault-tolerant server <generation> <crash-at> (0: never crash)
  *        fault-tolerant client <requests>
  */
@@ -24,7 +26,7 @@
 #define MSG_SQUARE	100
 #define MSG_ANSWER	200
 #define MSG_QUIT	300
-#define WINDOW		3
+#define WINDOW		5
 #define MAX_REQUESTS	64
 
 typedef struct {
