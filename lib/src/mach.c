@@ -549,7 +549,7 @@ mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
 
 	(void)notify;	/* MACH_SEND_NOTIFY is not supported */
 	if (option & ~known)
-		return (option & MACH_SEND_MSG) ? MACH_SEND_INVALID_OPTIONS : MACH_RCV_INVALID_NOTIFY;
+		return MACH_SEND_INVALID_OPTIONS;	/* as the module reports bad options */
 	if (MACH_RCV_TRAILER_TYPE(0xf) & option & ~MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0))
 		return MACH_RCV_INVALID_TRAILER;
 	fd = space_fd(mach_task_self());
