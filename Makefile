@@ -32,7 +32,8 @@ MBX_CXXFLAGS := -std=c++23 -O2 -g $(MBX_WARN) -pthread -Ilib/include -Iuapi
 MBX_LDLIBS := -luring -lrt
 
 UAPI_HDRS := $(wildcard uapi/linux/*.h)
-LIB_HDRS := $(wildcard lib/include/mailbox/*.hpp lib/include/mailbox/*.h)
+LIB_HDRS := $(wildcard lib/include/mailbox/*.hpp lib/include/mailbox/*.h \
+	lib/include/mailbox/mach/*.h)
 
 # Compiler lines that must not appear in a module build (W=1).
 KWARN_RE := warning:|WARNING: modpost
@@ -87,7 +88,7 @@ $(BUILD)/obj/%.cpp.o: %.cpp $(UAPI_HDRS)
 objs = $(patsubst %,$(BUILD)/obj/%.o,$(1))
 
 # --- libmailbox ---------------------------------------------------------------
-LIB_SRCS := $(wildcard lib/src/*.cpp)
+LIB_SRCS := $(wildcard lib/src/*.cpp lib/src/*.c)
 LIB_OBJS := $(call objs,$(LIB_SRCS))
 LIBMAILBOX := $(if $(LIB_SRCS),$(BUILD)/lib/libmailbox.a)
 
@@ -137,10 +138,11 @@ EXAMPLES := $(EXAMPLE_NAMES:%=$(BUILD)/examples/%)
 .PHONY: examples
 examples: $(EXAMPLES)
 
-# C++ examples link with g++ and libmailbox, C-only ones with gcc.
+# C++ examples link with g++, C-only ones with gcc; both with libmailbox (a C
+# example takes only the Mach C API's object from it).
 define example_rule
 $(BUILD)/examples/$(1): $(call objs,$(wildcard examples/$(1)/*.c examples/$(1)/*.cpp)) \
-		$(if $(wildcard examples/$(1)/*.cpp),$(LIBMAILBOX))
+		$(LIBMAILBOX)
 	@mkdir -p $$(@D)
 	$(if $(wildcard examples/$(1)/*.cpp),$$(CXX) $$(MBX_CXXFLAGS),$$(CC) $$(MBX_CFLAGS)) \
 		-static -o $$@ $$(filter %.o %.a,$$^) $$(MBX_LDLIBS)

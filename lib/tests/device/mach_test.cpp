@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The Mach C API (<mailbox/mach/mach.h>) against the real module.
+#include <catch2/catch.hpp>
+
+#include <mailbox/mach/mach.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+struct NameList {
+	std::vector<mach_port_name_t> names;
+	std::vector<mach_port_type_t> types;
+	bool operator==(const NameList &) const = default;
+};
+
+NameList names_now()
+{
+	mach_port_name_array_t n = nullptr;
+	mach_port_type_array_t t = nullptr;
+	mach_msg_type_number_t nc = 0, tc = 0;
+
+	REQUIRE(mach_port_names(mach_task_self(), &n, &nc, &t, &tc) == KERN_SUCCESS);
+	REQUIRE(nc == tc);
+	NameList l{ std::vector<mach_port_name_t>(n, n + nc),
+		    std::vector<mach_port_type_t>(t, t + tc) };
+	vm_deallocate(mach_task_self(), (vm_address_t)n, nc * sizeof(*n));
+	vm_deallocate(mach_task_self(), (vm_address_t)t, tc * sizeof(*t));
+	return l;
+}
+
+// Every test checks that it left the task's names as it found them.
+struct MachFixture {
+	NameList before;
+	MachFixture()
+	{
+		REQUIRE(mach_task_self() != MACH_PORT_NULL);
+		before = names_now();
+	}
+	void check_no_names_left() const { CHECK(names_now() == before); }
+};
+
+mach_port_t new_receive()
+{
+	mach_port_t p = MACH_PORT_NULL;
+	REQUIRE(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &p) == KERN_SUCCESS);
+	return p;
+}
+
+void destroy_receive(mach_port_t p)
+{
+	CHECK(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_RECEIVE, -1) ==
+	      KERN_SUCCESS);
+}
+
+struct text_msg {
+	mach_msg_header_t header;
+	char text[32];
+	mach_msg_max_trailer_t trailer;
+};
+
+mach_msg_return_t send_text(mach_port_t dest, mach_msg_type_name_t disp, const char *s,
+			    mach_port_t reply = MACH_PORT_NULL,
+			    mach_msg_type_name_t reply_disp = 0)
+{
+	text_msg m{};
+	m.header.msgh_bits = MACH_MSGH_BITS(disp, reply_disp);
+	m.header.msgh_remote_port = dest;
+	m.header.msgh_local_port = reply;
+	m.header.msgh_id = 42;
+	std::strncpy(m.text, s, sizeof(m.text) - 1);
+	return mach_msg(&m.header, MACH_SEND_MSG, offsetof(text_msg, trailer), 0, MACH_PORT_NULL,
+			MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+}
+
+} // namespace
+
+TEST_CASE("mach_task_self opens one space per process and keeps it", "[device][mach][task]")
+{
+	mach_port_t t = mach_task_self();
+	REQUIRE(t != MACH_PORT_NULL);
+	CHECK(t >= 3);
+	CHECK(mach_task_self() == t);
+}
+
+TEST_CASE("Allocate, type, refs, deallocate and destroy follow XNU", "[device][mach][ports]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+	mach_port_type_t type = 0;
+	mach_port_urefs_t refs = 99;
+
+	CHECK(mach_port_type(mach_task_self(), p, &type) == KERN_SUCCESS);
+	CHECK(type == MACH_PORT_TYPE_RECEIVE);
+	CHECK(mach_port_get_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, &refs) == KERN_SUCCESS);
+	CHECK(refs == 0);
+	CHECK(mach_port_get_refs(mach_task_self(), p, MACH_PORT_RIGHT_RECEIVE, &refs) ==
+	      KERN_SUCCESS);
+	CHECK(refs == 1);
+
+	SECTION("insert_right MAKE_SEND adds a send right under the same name")
+	{
+		CHECK(mach_port_insert_right(mach_task_self(), p, p, MACH_MSG_TYPE_MAKE_SEND) ==
+		      KERN_SUCCESS);
+		CHECK(mach_port_type(mach_task_self(), p, &type) == KERN_SUCCESS);
+		CHECK(type == MACH_PORT_TYPE_SEND_RECEIVE);
+		CHECK(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, 2) ==
+		      KERN_SUCCESS);
+		CHECK(mach_port_get_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, &refs) ==
+		      KERN_SUCCESS);
+		CHECK(refs == 3);
+		CHECK(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, 0xffff) ==
+		      KERN_UREFS_OVERFLOW);
+		CHECK(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, -4) ==
+		      KERN_INVALID_VALUE);
+		for (int i = 0; i < 3; i++)
+			CHECK(mach_port_deallocate(mach_task_self(), p) == KERN_SUCCESS);
+		CHECK(mach_port_deallocate(mach_task_self(), p) == KERN_INVALID_RIGHT);
+		destroy_receive(p);
+	}
+	SECTION("destroy removes every right under the name")
+	{
+		CHECK(mach_port_insert_right(mach_task_self(), p, p, MACH_MSG_TYPE_MAKE_SEND) ==
+		      KERN_SUCCESS);
+		CHECK(mach_port_destroy(mach_task_self(), p) == KERN_SUCCESS);
+		CHECK(mach_port_type(mach_task_self(), p, &type) == KERN_INVALID_NAME);
+	}
+	SECTION("errors: unknown name, wrong right, bad value")
+	{
+		CHECK(mach_port_deallocate(mach_task_self(), p) == KERN_INVALID_RIGHT);
+		CHECK(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_RECEIVE, -2) ==
+		      KERN_INVALID_VALUE);
+		CHECK(mach_port_insert_right(mach_task_self(), p, p, 99) == KERN_INVALID_VALUE);
+		CHECK(mach_port_get_refs(mach_task_self(), p, 7, &refs) == KERN_INVALID_VALUE);
+		destroy_receive(p);
+		CHECK(mach_port_type(mach_task_self(), p, &type) == KERN_INVALID_NAME);
+		CHECK(mach_port_deallocate(mach_task_self(), p) == KERN_INVALID_NAME);
+		CHECK(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, 1) ==
+		      KERN_INVALID_NAME);
+	}
+	f.check_no_names_left();
+}
+
+TEST_CASE("A send right to a dead port becomes a dead name", "[device][mach][ports]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+	mach_port_type_t type = 0;
+	mach_port_urefs_t refs = 0;
+	mach_port_t so = MACH_PORT_NULL;
+	mach_msg_type_name_t got = 0;
+
+	// A send right under another name: a send-once right made through
+	// extract_right, whose name differs from the receive right's.
+	REQUIRE(mach_port_extract_right(mach_task_self(), p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so,
+					&got) == KERN_SUCCESS);
+	CHECK(got == MACH_MSG_TYPE_PORT_SEND_ONCE);
+	CHECK(so != p);
+	CHECK(mach_port_type(mach_task_self(), so, &type) == KERN_SUCCESS);
+	CHECK(type == MACH_PORT_TYPE_SEND_ONCE);
+	destroy_receive(p);
+	CHECK(mach_port_type(mach_task_self(), so, &type) == KERN_SUCCESS);
+	CHECK(type == MACH_PORT_TYPE_DEAD_NAME);
+	CHECK(mach_port_get_refs(mach_task_self(), so, MACH_PORT_RIGHT_DEAD_NAME, &refs) ==
+	      KERN_SUCCESS);
+	CHECK(refs == 1);
+	CHECK(mach_port_deallocate(mach_task_self(), so) == KERN_SUCCESS);
+	f.check_no_names_left();
+}
+
+TEST_CASE("extract_right in the own space returns the same name", "[device][mach][ports]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+	mach_port_t poly = MACH_PORT_NULL;
+	mach_msg_type_name_t got = 0;
+	mach_port_urefs_t refs = 0;
+
+	CHECK(mach_port_extract_right(mach_task_self(), p, MACH_MSG_TYPE_MAKE_SEND, &poly, &got) ==
+	      KERN_SUCCESS);
+	CHECK(poly == p);
+	CHECK(got == MACH_MSG_TYPE_PORT_SEND);
+	CHECK(mach_port_extract_right(mach_task_self(), p, MACH_MSG_TYPE_COPY_SEND, &poly, &got) ==
+	      KERN_SUCCESS);
+	CHECK(mach_port_get_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, &refs) == KERN_SUCCESS);
+	CHECK(refs == 2);
+	CHECK(mach_port_extract_right(mach_task_self(), p, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &got) ==
+	      KERN_SUCCESS);
+	CHECK(got == MACH_MSG_TYPE_PORT_RECEIVE);
+	CHECK(mach_port_extract_right(mach_task_self(), p, MACH_MSG_TYPE_MOVE_SEND_ONCE, &poly,
+				      &got) == KERN_INVALID_RIGHT);
+	CHECK(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, -2) == KERN_SUCCESS);
+	destroy_receive(p);
+	f.check_no_names_left();
+}
+
+TEST_CASE("mach_msg sends, receives and reports XNU status codes", "[device][mach][msg]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+	mach_port_t reply = new_receive();
+	text_msg m{};
+
+	SECTION("a round trip with a send-once reply right and a trailer")
+	{
+		REQUIRE(send_text(p, MACH_MSG_TYPE_MAKE_SEND, "hello", reply,
+				  MACH_MSG_TYPE_MAKE_SEND_ONCE) == MACH_MSG_SUCCESS);
+		REQUIRE(mach_msg(&m.header,
+				 MACH_RCV_MSG | MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
+					 MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SENDER),
+				 0, sizeof(m), p, MACH_MSG_TIMEOUT_NONE,
+				 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		CHECK(m.header.msgh_size == offsetof(text_msg, trailer));
+		CHECK(m.header.msgh_local_port == p);
+		CHECK(m.header.msgh_id == 42);
+		CHECK(MACH_MSGH_BITS_REMOTE(m.header.msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE);
+		CHECK(std::string(m.text) == "hello");
+		CHECK(m.trailer.msgh_trailer_type == MACH_MSG_TRAILER_FORMAT_0);
+		CHECK(m.trailer.msgh_trailer_size == sizeof(mach_msg_max_trailer_t));
+		CHECK(m.trailer.msgh_sender_pid == getpid());
+		CHECK(m.trailer.msgh_sender_uid == geteuid());
+		mach_port_t so = m.header.msgh_remote_port;
+
+		m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+		m.header.msgh_local_port = MACH_PORT_NULL;
+		REQUIRE(mach_msg(&m.header, MACH_SEND_MSG, offsetof(text_msg, trailer), 0,
+				 MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE,
+				 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		REQUIRE(mach_msg(&m.header, MACH_RCV_MSG, 0, sizeof(m), reply,
+				 MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		CHECK(m.header.msgh_local_port == reply);
+		(void)so;
+	}
+	SECTION("receive timeouts give MACH_RCV_TIMED_OUT")
+	{
+		CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), p, 0,
+			       MACH_PORT_NULL) == MACH_RCV_TIMED_OUT);
+		CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), p, 20,
+			       MACH_PORT_NULL) == MACH_RCV_TIMED_OUT);
+	}
+	SECTION("a full queue gives MACH_SEND_TIMED_OUT with MACH_SEND_TIMEOUT")
+	{
+		mach_port_limits_t lim{ 1 };
+		CHECK(mach_port_set_attributes(mach_task_self(), p, MACH_PORT_LIMITS_INFO,
+					       (mach_port_info_t)&lim,
+					       MACH_PORT_LIMITS_INFO_COUNT) == KERN_SUCCESS);
+		CHECK(mach_port_insert_right(mach_task_self(), p, p, MACH_MSG_TYPE_MAKE_SEND) ==
+		      KERN_SUCCESS);
+		CHECK(send_text(p, MACH_MSG_TYPE_COPY_SEND, "one") == MACH_MSG_SUCCESS);
+		m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+		m.header.msgh_remote_port = p;
+		m.header.msgh_local_port = MACH_PORT_NULL;
+		CHECK(mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(m.header), 0,
+			       MACH_PORT_NULL, 10, MACH_PORT_NULL) == MACH_SEND_TIMED_OUT);
+		CHECK(mach_port_deallocate(mach_task_self(), p) == KERN_SUCCESS);
+	}
+	SECTION("a too small buffer: MACH_RCV_TOO_LARGE, kept with MACH_RCV_LARGE")
+	{
+		CHECK(send_text(p, MACH_MSG_TYPE_MAKE_SEND, "big") == MACH_MSG_SUCCESS);
+		CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_LARGE | MACH_RCV_TIMEOUT, 0,
+			       sizeof(m.header), p, 0, MACH_PORT_NULL) == MACH_RCV_TOO_LARGE);
+		CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), p, 0,
+			       MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		CHECK(std::string(m.text) == "big");
+	}
+	SECTION("send errors")
+	{
+		CHECK(send_text(p, MACH_MSG_TYPE_COPY_SEND, "x") == MACH_SEND_INVALID_DEST);
+		CHECK(send_text(0x7fff00, MACH_MSG_TYPE_COPY_SEND, "x") == MACH_SEND_INVALID_DEST);
+		CHECK(send_text(p, MACH_MSG_TYPE_MAKE_SEND, "x", 0x7fff00,
+				MACH_MSG_TYPE_MAKE_SEND_ONCE) == MACH_SEND_INVALID_REPLY);
+		CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), 0x7fff00, 0,
+			       MACH_PORT_NULL) == MACH_RCV_INVALID_NAME);
+	}
+	destroy_receive(p);
+	destroy_receive(reply);
+	f.check_no_names_left();
+}
+
+TEST_CASE("Attributes: qlimit and receive status", "[device][mach][attributes]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+	mach_port_limits_t lim{};
+	mach_port_status_t st{};
+	mach_msg_type_number_t count = MACH_PORT_LIMITS_INFO_COUNT;
+
+	CHECK(mach_port_get_attributes(mach_task_self(), p, MACH_PORT_LIMITS_INFO,
+				       (mach_port_info_t)&lim, &count) == KERN_SUCCESS);
+	CHECK(lim.mpl_qlimit == MACH_PORT_QLIMIT_DEFAULT);
+	lim.mpl_qlimit = 12;
+	CHECK(mach_port_set_attributes(mach_task_self(), p, MACH_PORT_LIMITS_INFO,
+				       (mach_port_info_t)&lim, count) == KERN_SUCCESS);
+	CHECK(send_text(p, MACH_MSG_TYPE_MAKE_SEND, "a") == MACH_MSG_SUCCESS);
+	count = MACH_PORT_RECEIVE_STATUS_COUNT;
+	CHECK(mach_port_get_attributes(mach_task_self(), p, MACH_PORT_RECEIVE_STATUS,
+				       (mach_port_info_t)&st, &count) == KERN_SUCCESS);
+	CHECK(count == MACH_PORT_RECEIVE_STATUS_COUNT);
+	CHECK(st.mps_qlimit == 12);
+	CHECK(st.mps_msgcount == 1);
+	CHECK(st.mps_mscount == 1);
+	CHECK(st.mps_srights == 1);	// the send right inside the queued message
+	lim.mpl_qlimit = 0;
+	CHECK(mach_port_set_attributes(mach_task_self(), p, MACH_PORT_LIMITS_INFO,
+				       (mach_port_info_t)&lim, 1) == KERN_INVALID_VALUE);
+	count = 0;
+	CHECK(mach_port_get_attributes(mach_task_self(), p, MACH_PORT_RECEIVE_STATUS,
+				       (mach_port_info_t)&st, &count) == KERN_FAILURE);
+	destroy_receive(p);
+	f.check_no_names_left();
+}
+
+TEST_CASE("Port sets: move_member and a receive on the set", "[device][mach][sets]")
+{
+	MachFixture f;
+	mach_port_t set = MACH_PORT_NULL, a = new_receive(), b = new_receive();
+	text_msg m{};
+
+	REQUIRE(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_PORT_SET, &set) ==
+		KERN_SUCCESS);
+	CHECK(mach_port_move_member(mach_task_self(), a, set) == KERN_SUCCESS);
+	CHECK(mach_port_move_member(mach_task_self(), b, set) == KERN_SUCCESS);
+	CHECK(send_text(b, MACH_MSG_TYPE_MAKE_SEND, "to b") == MACH_MSG_SUCCESS);
+	CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), set, 0,
+		       MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+	CHECK(m.header.msgh_local_port == b);
+	CHECK(mach_port_move_member(mach_task_self(), a, MACH_PORT_NULL) == KERN_SUCCESS);
+	CHECK(mach_port_move_member(mach_task_self(), a, MACH_PORT_NULL) == KERN_NOT_IN_SET);
+	CHECK(mach_port_move_member(mach_task_self(), set, a) == KERN_INVALID_RIGHT);
+	destroy_receive(a);
+	destroy_receive(b);
+	CHECK(mach_port_destroy(mach_task_self(), set) == KERN_SUCCESS);
+	f.check_no_names_left();
+}
+
+TEST_CASE("A dead-name notification arrives with XNU's layout", "[device][mach][notify]")
+{
+	MachFixture f;
+	mach_port_t notify = new_receive();
+	mach_port_t p = MACH_PORT_NULL, prev = 1;
+	mach_msg_type_name_t got;
+	mach_port_t target = new_receive();
+	mach_dead_name_notification_t n{};
+	mach_port_urefs_t refs = 0;
+
+	REQUIRE(mach_port_extract_right(mach_task_self(), target, MACH_MSG_TYPE_MAKE_SEND_ONCE, &p,
+					&got) == KERN_SUCCESS);
+	CHECK(mach_port_request_notification(mach_task_self(), p, MACH_NOTIFY_DEAD_NAME, 0, notify,
+					     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev) == KERN_SUCCESS);
+	CHECK(prev == MACH_PORT_NULL);
+	CHECK(mach_port_request_notification(mach_task_self(), p, 0123, 0, notify,
+					     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev) ==
+	      KERN_INVALID_VALUE);
+	destroy_receive(target);
+	REQUIRE(mach_msg(&n.not_header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(n), notify, 1000,
+			 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+	CHECK(n.not_header.msgh_id == MACH_NOTIFY_DEAD_NAME);
+	CHECK(n.not_port == p);
+	CHECK(n.NDR.int_rep == NDR_record.int_rep);
+	CHECK(mach_port_get_refs(mach_task_self(), p, MACH_PORT_RIGHT_DEAD_NAME, &refs) ==
+	      KERN_SUCCESS);
+	CHECK(refs == 2);
+	CHECK(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_DEAD_NAME, -2) ==
+	      KERN_SUCCESS);
+	destroy_receive(notify);
+	f.check_no_names_left();
+}
+
+TEST_CASE("bootstrap: check_in, look_up, register and their errors", "[device][mach][bootstrap]")
+{
+	MachFixture f;
+	const char *svc = "org.mailbox.test.mach-bootstrap";
+	mach_port_t rcv = MACH_PORT_NULL, snd = MACH_PORT_NULL;
+
+	CHECK(bootstrap_look_up(bootstrap_port, svc, &snd) == BOOTSTRAP_UNKNOWN_SERVICE);
+	REQUIRE(bootstrap_check_in(bootstrap_port, svc, &rcv) == BOOTSTRAP_SUCCESS);
+	CHECK(bootstrap_check_in(bootstrap_port, svc, &snd) == BOOTSTRAP_SERVICE_ACTIVE);
+	CHECK(bootstrap_register(bootstrap_port, svc, rcv) == BOOTSTRAP_NAME_IN_USE);
+	REQUIRE(bootstrap_look_up(bootstrap_port, svc, &snd) == BOOTSTRAP_SUCCESS);
+	CHECK(snd == rcv);	// the send right merges into the receive right's name
+	CHECK(send_text(snd, MACH_MSG_TYPE_COPY_SEND, "via registry") == MACH_MSG_SUCCESS);
+	CHECK(mach_port_deallocate(mach_task_self(), snd) == KERN_SUCCESS);
+	CHECK(bootstrap_look_up(bootstrap_port, "", &snd) == BOOTSTRAP_BAD_COUNT);
+	CHECK(bootstrap_unregister(bootstrap_port, svc) == BOOTSTRAP_SUCCESS);
+	CHECK(bootstrap_look_up(bootstrap_port, svc, &snd) == BOOTSTRAP_UNKNOWN_SERVICE);
+	destroy_receive(rcv);
+	f.check_no_names_left();
+}
+
+TEST_CASE("construct and destruct", "[device][mach][ports]")
+{
+	MachFixture f;
+	mach_port_options_t opts{};
+	mach_port_t p = MACH_PORT_NULL;
+	mach_port_type_t type = 0;
+	mach_port_limits_t lim{};
+	mach_msg_type_number_t count = MACH_PORT_LIMITS_INFO_COUNT;
+
+	opts.flags = MPO_QLIMIT | MPO_INSERT_SEND_RIGHT;
+	opts.mpl.mpl_qlimit = 3;
+	REQUIRE(mach_port_construct(mach_task_self(), &opts, 0, &p) == KERN_SUCCESS);
+	CHECK(mach_port_type(mach_task_self(), p, &type) == KERN_SUCCESS);
+	CHECK(type == MACH_PORT_TYPE_SEND_RECEIVE);
+	CHECK(mach_port_get_attributes(mach_task_self(), p, MACH_PORT_LIMITS_INFO,
+				       (mach_port_info_t)&lim, &count) == KERN_SUCCESS);
+	CHECK(lim.mpl_qlimit == 3);
+	CHECK(mach_port_destruct(mach_task_self(), p, -1, 0) == KERN_SUCCESS);
+	opts.flags = MPO_TEMPOWNER;
+	CHECK(mach_port_construct(mach_task_self(), &opts, 0, &p) == KERN_NOT_SUPPORTED);
+	f.check_no_names_left();
+}
+
+TEST_CASE("A forked child shares the space until it resets it", "[device][mach][fork]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		mach_port_type_t type = 0;
+		int ok = mach_port_type(mach_task_self(), p, &type) == KERN_SUCCESS &&
+			 type == MACH_PORT_TYPE_RECEIVE;
+		mailbox_task_reset_after_fork();
+		mach_port_t fresh = mach_task_self();
+		ok = ok && fresh != MACH_PORT_NULL &&
+		     mach_port_type(fresh, p, &type) == KERN_INVALID_NAME;
+		_exit(ok ? 0 : 1);
+	}
+	int status = 0;
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK(WEXITSTATUS(status) == 0);
+	destroy_receive(p);
+	f.check_no_names_left();
+}
+
+TEST_CASE("mach_msg with an unknown option fails before the module is asked", "[device][mach][msg]")
+{
+	text_msg m{};
+	CHECK(mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_ALWAYS, sizeof(m.header), 0,
+		       MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_SEND_INVALID_OPTIONS);
+}
