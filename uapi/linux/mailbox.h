@@ -158,7 +158,8 @@ struct mailbox_port_mod_refs {
  * @space_fd:    in, MAILBOX_SPACE_SELF or an fd of another /dev/mailbox open
  *               (holding that fd is holding its space, as a Mach task port)
  * @name:        in/out, the name in the target space; MAILBOX_PORT_NULL asks
- *               the kernel to choose one (a foreign space only) and returns it
+ *               the kernel to choose one (for a send right: the name the
+ *               target already has for the port, if any) and returns it
  * @poly:        in, the name of the right in the caller's space
  * @disposition: in, MAILBOX_MSG_TYPE_{MAKE,COPY,MOVE}_SEND or
  *               MAILBOX_MSG_TYPE_{MAKE,MOVE}_SEND_ONCE
