@@ -184,6 +184,13 @@ bench: module $(BENCH_DIR)/payload/mbxbench
 	@if [ -r $(BINDER_KO).xz ]; then xz -dc $(BINDER_KO).xz >$(BENCH_DIR)/payload/binder_linux.ko; \
 	elif [ -r $(BINDER_KO) ]; then cp $(BINDER_KO) $(BENCH_DIR)/payload/; \
 	else echo "bench: no $(BINDER_KO): binder is skipped"; fi
+	@rm -rf $(BENCH_DIR)/payload/perf
+	@if perf=$$(command -v perf) && [ -x "$$perf" ]; then \
+		mkdir -p $(BENCH_DIR)/payload/perf && cp -L "$$perf" $(BENCH_DIR)/payload/perf/perf && \
+		ldd "$$perf" | awk '$$3 ~ /^\// { print $$3 } $$1 ~ /^\/.*ld-linux/ { print $$1 }' | \
+		while read -r lib; do cp -L "$$lib" $(BENCH_DIR)/payload/perf/; done && \
+		mv $(BENCH_DIR)/payload/perf/ld-linux-x86-64.so.2 $(BENCH_DIR)/payload/perf/ld.so; \
+	else echo "bench: no perf on the host: perf bench and profiles are skipped"; fi
 	scripts/vm-run --kernel stock --mode run --timeout $(BENCH_TIMEOUT) \
 		--payload $(BENCH_DIR)/payload --cmd './run.sh'
 	bench/report $(BUILD)/vm-stock/serial.log $(BENCH_DIR)

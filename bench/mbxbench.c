@@ -42,6 +42,7 @@
 static int rounds = 5;
 static int iters = 2000;
 static int ncpu = 1;
+static const char *only_peer;	/* -k: run figure rpc with this peer only */
 
 static void die(const char *fmt, ...)
 {
@@ -527,9 +528,6 @@ static int peer_setup(struct peer *p, enum peer_kind kind, size_t size)
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		break;
 	case P_BINDER:
-		if (!binder_srv_ioctls)
-			binder_srv_ioctls = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-						 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		break;
 	default:
 		return -1;
@@ -685,9 +683,15 @@ static void fig_rpc(void)
 	double p50[P_NR][16], p99[P_NR][16], csw[P_NR][16], sysc[P_NR][16];
 	const char *mode[2] = { "pinned", "unpinned" };
 
-	for (int k = 0; k < P_NR; k++)
+	for (int k = 0; k < P_NR; k++) {
+		peers[k].ok = 0;
+		peers[k].server = 0;
+		if (only_peer && strcmp(only_peer, peer_name[k]))
+			continue;
 		if (peer_setup(&peers[k], k, MSG_BYTES))
 			peers[k].ok = 0;
+	}
+
 	for (int m = 0; m < 2; m++) {
 		double base50 = 0, bin50 = 0;
 
@@ -1174,11 +1178,12 @@ static void fig_scaling(void)
 			char g;
 
 			mbx_qlimit(srv_fd, svc, 64);
-			if (pipe(go))
-				die("pipe");
 			server = fork();
 			if (!server)
 				mbx_serve(srv_fd, svc);
+			/* after the server's fork: it must not hold go[1] */
+			if (pipe(go))
+				die("pipe");
 			for (int c = 0; c < clients[ci]; c++) {
 				pid[c] = fork();
 				if (!pid[c]) {
@@ -1222,19 +1227,24 @@ int main(int argc, char **argv)
 	const char *only = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:n:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:f:k:")) != -1) {
 		switch (opt) {
 		case 'r': rounds = atoi(optarg); break;
 		case 'n': iters = atoi(optarg); break;
 		case 'f': only = optarg; break;
+		case 'k': only_peer = optarg; break;
 		default:
-			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure]\n");
+			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure] [-k rpc peer]\n");
 			return 2;
 		}
 	}
 	if (rounds < 1 || rounds > 16 || iters < 10 || iters > 100000)
 		return 2;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	binder_srv_ioctls = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (binder_srv_ioctls == MAP_FAILED)
+		die("mmap");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("# mbxbench rounds=%d iters=%d cpus=%d\n", rounds, iters, ncpu);
 #define FIG(name, fn) do { if (!only || !strcmp(only, name)) { \
