@@ -20,7 +20,7 @@ grep -E '^(mbx_port|mbx_entry) ' /proc/slabinfo | sed 's/^/# slabinfo /'
 [ -x perf/perf ] || { echo "# perf: not in the payload"; exit $rc; }
 perf() { ./perf/ld.so --library-path ./perf ./perf/perf "$@"; }
 echo "# perf bench sched pipe"
-perf bench sched pipe -l 20000 2>&1 | tee /tmp/pp | sed 's/^/# /'
+perf bench sched pipe -l 5000 2>&1 | tee /tmp/pp | sed 's/^/# /'
 awk '/usecs\/op/ { print "R,perf,sched_pipe,pipe,usecs_per_rt," $1 }' /tmp/pp
 echo "# perf bench sched messaging -g 2 -l 20"
 perf bench sched messaging -g 2 -l 20 2>&1 | tee /tmp/pm | sed 's/^/# /'
