@@ -7,6 +7,7 @@
 #   make              module + libmailbox + selftests + tests + examples
 #   make check        host tests, then VM runs on the debug and stock kernels
 #   make demo         install deps, build, run the examples in a stock VM
+#   make bench        benchmarks against pipe, mqueue, futex, binder... (VM)
 #   make KDIR=/lib/modules/$(uname -r)/build    build for the running kernel
 
 SHELL := /bin/bash
@@ -167,6 +168,34 @@ demo:
 	@bash scripts/install-deps
 	@$(MAKE) --no-print-directory module lib examples
 	@scripts/vm-run --kernel stock --mode demo
+
+# Benchmarks (never a test): build the static mbxbench and a payload with
+# Debian's binder module, run it in one stock-kernel boot, then extract
+# build/bench/results.csv and build/bench/report.md from the serial log.
+BENCH_DIR := $(BUILD)/bench
+BINDER_KO := /lib/modules/$(KVER)-amd64/kernel/drivers/android/binder_linux.ko
+BENCH_TIMEOUT ?= 1500
+
+$(BENCH_DIR)/payload/mbxbench: bench/mbxbench.c $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(MBX_CFLAGS) -static -o $@ $< -lrt
+
+.PHONY: bench
+bench: module $(BENCH_DIR)/payload/mbxbench
+	@cp bench/run.sh $(BENCH_DIR)/payload/run.sh
+	@if [ -r $(BINDER_KO).xz ]; then xz -dc $(BINDER_KO).xz >$(BENCH_DIR)/payload/binder_linux.ko; \
+	elif [ -r $(BINDER_KO) ]; then cp $(BINDER_KO) $(BENCH_DIR)/payload/; \
+	else echo "bench: no $(BINDER_KO): binder is skipped"; fi
+	@rm -rf $(BENCH_DIR)/payload/perf
+	@if perf=$$(command -v perf) && [ -x "$$perf" ]; then \
+		mkdir -p $(BENCH_DIR)/payload/perf && cp -L "$$perf" $(BENCH_DIR)/payload/perf/perf && \
+		ldd "$$perf" | awk '$$3 ~ /^\// { print $$3 } $$1 ~ /^\/.*ld-linux/ { print $$1 }' | \
+		while read -r lib; do cp -L "$$lib" $(BENCH_DIR)/payload/perf/; done && \
+		mv $(BENCH_DIR)/payload/perf/ld-linux-x86-64.so.2 $(BENCH_DIR)/payload/perf/ld.so; \
+	else echo "bench: no perf on the host: perf bench and profiles are skipped"; fi
+	scripts/vm-run --kernel stock --mode run --timeout $(BENCH_TIMEOUT) \
+		--payload $(BENCH_DIR)/payload --cmd './run.sh'
+	bench/report $(BUILD)/vm-stock/serial.log $(BENCH_DIR)
 
 .PHONY: clean
 clean:

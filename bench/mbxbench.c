@@ -1,0 +1,1259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mbxbench: mailbox against its peers, in one boot, interleaved.
+ *
+ * Every figure prints lines "R,<figure>,<case>,<peer>,<metric>,<value>"
+ * that the host turns into build/bench/results.csv (see bench/README.md),
+ * plus a human-readable line. Latency figures run ROUNDS rounds, each round
+ * visiting every peer in turn (A,B,C,A,B,C); the reported figure is the
+ * median over rounds of the per-round p50/p99. This is a benchmark, never a
+ * test: it exits 0 unless a peer could not be set up at all.
+ *
+ * The main process is always the client / receiver; servers and senders are
+ * forked children that live for one figure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/android/binder.h>
+#include <linux/futex.h>
+#include <linux/mailbox.h>
+#include <mqueue.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG_BYTES	64		/* header included for mailbox */
+#define MAXBUF		(128 * 1024 + 256)
+
+static int rounds = 5;
+static int iters = 2000;
+static int ncpu = 1;
+static const char *only_peer;	/* -k: run figure rpc with this peer only */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "mbxbench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, ": %s\n", strerror(errno));
+	va_end(ap);
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void result(const char *fig, const char *cas, const char *peer,
+		   const char *metric, double v)
+{
+	printf("R,%s,%s,%s,%s,%.4g\n", fig, cas, peer, metric, v);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(uint64_t *v, int n, int p)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[(long)(n - 1) * p / 100];
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void pin(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (cpu < 0)
+		for (int i = 0; i < ncpu; i++)
+			CPU_SET(i, &set);
+	else
+		CPU_SET(cpu, &set);
+	sched_setaffinity(pid, sizeof(set), &set);
+}
+
+static long ctxsw(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = atol(line + strlen(key) + 1);
+	fclose(f);
+	return v;
+}
+
+static long csw_total(pid_t pid)
+{
+	return ctxsw(pid, "voluntary_ctxt_switches") +
+	       ctxsw(pid, "nonvoluntary_ctxt_switches");
+}
+
+static void full_write(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		if (r <= 0)
+			_exit(1);
+		p += r;
+		n -= r;
+	}
+}
+
+static void full_read(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n) {
+		ssize_t r = read(fd, p, n);
+
+		if (r <= 0)
+			_exit(1);
+		p += r;
+		n -= r;
+	}
+}
+
+/* ---- mailbox ------------------------------------------------------------ */
+
+struct mbx_conn {
+	int fd;		/* the client's space */
+	__u32 svc;	/* send right to the service port */
+	__u32 reply;	/* receive right for replies */
+};
+
+static int mbx_open(void)
+{
+	int fd = open("/dev/mailbox", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open /dev/mailbox");
+	return fd;
+}
+
+static __u32 mbx_port(int fd, __u32 right)
+{
+	struct mailbox_port_allocate a = { .right = right };
+
+	if (ioctl(fd, MAILBOX_IOC_PORT_ALLOCATE, &a))
+		die("PORT_ALLOCATE");
+	return a.name;
+}
+
+static __u32 mbx_make_send(int fd, int space_fd, __u32 port)
+{
+	struct mailbox_port_insert_right ir = {
+		.space_fd = space_fd, .poly = port,
+		.disposition = MAILBOX_MSG_TYPE_MAKE_SEND,
+	};
+
+	if (space_fd == MAILBOX_SPACE_SELF)
+		ir.name = port;
+	if (ioctl(fd, MAILBOX_IOC_PORT_INSERT_RIGHT, &ir))
+		die("INSERT_RIGHT");
+	return ir.name;
+}
+
+static void mbx_qlimit(int fd, __u32 port, __u32 q)
+{
+	struct mailbox_port_attr a = {
+		.name = port, .flags = MAILBOX_ATTR_QLIMIT, .qlimit = q,
+	};
+
+	if (ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, &a))
+		die("SET_ATTR qlimit %u", q);
+}
+
+/* A new space with a send right to @svc (a receive right in @srv_fd). */
+static struct mbx_conn mbx_connect(int srv_fd, __u32 svc)
+{
+	struct mbx_conn c;
+
+	c.fd = mbx_open();
+	c.svc = mbx_make_send(srv_fd, c.fd, svc);
+	c.reply = mbx_port(c.fd, MAILBOX_RIGHT_RECEIVE);
+	return c;
+}
+
+static int mbx_msg(int fd, unsigned int opts, void *snd, __u32 ssize,
+		   void *rcv, __u32 rsize, __u32 rname)
+{
+	struct mailbox_msg m = {
+		.send_msg = (uintptr_t)snd, .rcv_msg = (uintptr_t)rcv,
+		.options = opts, .send_size = ssize, .rcv_size = rsize,
+		.rcv_name = rname,
+	};
+
+	return ioctl(fd, MAILBOX_IOC_MSG, &m);
+}
+
+/* One call: send to svc with a send-once reply right, wait for the reply. */
+static void mbx_call(struct mbx_conn *c, void *buf, __u32 size)
+{
+	struct mailbox_msg_header *h = buf;
+
+	h->bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND,
+				    MAILBOX_MSG_TYPE_MAKE_SEND_ONCE);
+	h->remote_port = c->svc;
+	h->local_port = c->reply;
+	h->voucher_port = 0;
+	h->id = 1;
+	if (mbx_msg(c->fd, MAILBOX_MSG_SEND | MAILBOX_MSG_RCV, buf, size,
+		    buf, MAXBUF, c->reply))
+		die("mailbox call");
+}
+
+/* Server: receive, then forever reply-and-receive in one ioctl. */
+static void mbx_serve(int fd, __u32 svc)
+{
+	static char buf[MAXBUF];
+	struct mailbox_msg_header *h = (void *)buf;
+	struct mailbox_msg m = {
+		.send_msg = (uintptr_t)buf, .rcv_msg = (uintptr_t)buf,
+		.options = MAILBOX_MSG_RCV, .rcv_size = MAXBUF, .rcv_name = svc,
+	};
+
+	for (;;) {
+		if (ioctl(fd, MAILBOX_IOC_MSG, &m))
+			_exit(0);
+		h->bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_MOVE_SEND_ONCE, 0);
+		h->local_port = 0;
+		m.send_size = h->size;
+		m.rcv_size = MAXBUF;
+		m.options = MAILBOX_MSG_SEND | MAILBOX_MSG_RCV;
+	}
+}
+
+/* ---- binder --------------------------------------------------------------- */
+
+#define BINDER_MAP	(1024 * 1024)
+
+struct binder {
+	int fd;
+	void *map;
+};
+
+static int binder_open(struct binder *b)
+{
+	b->fd = open("/dev/binder", O_RDWR | O_CLOEXEC);
+	if (b->fd < 0)
+		return -1;
+	b->map = mmap(NULL, BINDER_MAP, PROT_READ, MAP_PRIVATE, b->fd, 0);
+	if (b->map == MAP_FAILED) {
+		close(b->fd);
+		return -1;
+	}
+	return 0;
+}
+
+static int binder_wr(struct binder *b, void *w, size_t wn, void *r, size_t rn,
+		     size_t *got)
+{
+	struct binder_write_read bwr = {
+		.write_buffer = (uintptr_t)w, .write_size = wn,
+		.read_buffer = (uintptr_t)r, .read_size = rn,
+	};
+	int ret = ioctl(b->fd, BINDER_WRITE_READ, &bwr);
+
+	if (got)
+		*got = bwr.read_consumed;
+	return ret;
+}
+
+/*
+ * Walk a read buffer; return the transaction data of the first
+ * BR_TRANSACTION/BR_REPLY (copied into @td), or 0 if none.
+ */
+static int binder_parse(char *p, size_t n, __u32 want,
+			struct binder_transaction_data *td)
+{
+	char *end = p + n;
+
+	while (p + 4 <= end) {
+		__u32 cmd = *(__u32 *)p;
+
+		p += 4;
+		if (cmd == want) {
+			memcpy(td, p, sizeof(*td));
+			return 1;
+		}
+		if (_IOC_SIZE(cmd))
+			p += _IOC_SIZE(cmd);
+		if (cmd == BR_DEAD_REPLY || cmd == BR_FAILED_REPLY)
+			return -1;
+	}
+	return 0;
+}
+
+struct bwrite_free {
+	__u32 cmd;
+	binder_uintptr_t ptr;
+} __attribute__((packed));
+
+struct bwrite_txn {
+	__u32 cmd;
+	struct binder_transaction_data td;
+} __attribute__((packed));
+
+struct bwrite_free_txn {
+	struct bwrite_free fr;
+	struct bwrite_txn tx;
+} __attribute__((packed));
+
+static _Atomic long *binder_srv_ioctls;	/* shared with the server */
+static long binder_cli_ioctls;
+
+static void binder_serve(struct binder *b, int ready_fd)
+{
+	char rbuf[256], data[MAXBUF];
+	struct binder_transaction_data td;
+	struct bwrite_free_txn w = { .fr.cmd = BC_FREE_BUFFER,
+				     .tx.cmd = BC_REPLY };
+	__u32 enter = BC_ENTER_LOOPER;
+	size_t got;
+	int have = 0;
+
+	if (ioctl(b->fd, BINDER_SET_CONTEXT_MGR, 0) ||
+	    binder_wr(b, &enter, sizeof(enter), NULL, 0, NULL)) {
+		full_write(ready_fd, "E", 1);
+		_exit(1);
+	}
+	full_write(ready_fd, "R", 1);
+	for (;;) {
+		/* reply to the previous transaction (and free it), then wait */
+		if (binder_wr(b, have ? (void *)&w : NULL, have ? sizeof(w) : 0,
+			      rbuf, sizeof(rbuf), &got))
+			_exit(1);
+		(*binder_srv_ioctls)++;
+		if (binder_parse(rbuf, got, BR_TRANSACTION, &td) <= 0) {
+			have = 0;
+			continue;
+		}
+		memcpy(data, (void *)(uintptr_t)td.data.ptr.buffer,
+		       td.data_size);
+		w.fr.ptr = td.data.ptr.buffer;
+		memset(&w.tx.td, 0, sizeof(w.tx.td));
+		w.tx.td.data_size = td.data_size;
+		w.tx.td.data.ptr.buffer = (uintptr_t)data;
+		have = 1;
+	}
+}
+
+/* One transaction on handle 0; frees the previous reply in the same ioctl. */
+static int binder_call(struct binder *b, void *data, size_t n,
+		       binder_uintptr_t *prev)
+{
+	char rbuf[256];
+	struct binder_transaction_data td;
+	struct bwrite_free_txn w = { .fr.cmd = BC_FREE_BUFFER,
+				     .tx.cmd = BC_TRANSACTION };
+	void *wp = &w;
+	size_t wn = sizeof(w), got;
+	int r;
+
+	w.fr.ptr = *prev;
+	w.tx.td.target.handle = 0;
+	w.tx.td.code = 1;
+	w.tx.td.data_size = n;
+	w.tx.td.data.ptr.buffer = (uintptr_t)data;
+	if (!*prev) {
+		wp = &w.tx;
+		wn = sizeof(w.tx);
+	}
+	for (;;) {
+		binder_cli_ioctls++;
+		if (binder_wr(b, wp, wn, rbuf, sizeof(rbuf), &got))
+			return -1;
+		wn = 0;
+		r = binder_parse(rbuf, got, BR_REPLY, &td);
+		if (r < 0)
+			return -1;
+		if (r)
+			break;
+	}
+	*prev = td.data.ptr.buffer;
+	return 0;
+}
+
+/* ---- the RPC peers (figure 1, 2, 7) --------------------------------------- */
+
+enum peer_kind { P_MAILBOX, P_PIPE, P_SEQPACKET, P_MQUEUE, P_EVENTFD,
+		 P_FUTEX, P_BINDER, P_NR };
+static const char *const peer_name[P_NR] = {
+	"mailbox", "pipe", "seqpacket", "mqueue", "eventfd", "futex", "binder",
+};
+/*
+ * Syscalls per round trip, both sides, by construction of the loops below;
+ * binder's are counted as it runs (its server needs a second ioctl: a
+ * BC_REPLY's BR_TRANSACTION_COMPLETE ends the read before the next
+ * transaction arrives).
+ */
+static const int peer_syscalls[P_NR] = { 2, 4, 4, 4, 4, 4, 0 };
+
+struct peer {
+	enum peer_kind kind;
+	pid_t server;
+	int ok;
+	int fd[4];
+	mqd_t mq[2];
+	struct mbx_conn mc;
+	struct binder b;
+	binder_uintptr_t bprev;
+	_Atomic unsigned int *fw;	/* futex words: [0] request, [1] reply */
+	unsigned int seq;
+};
+
+static long futex(_Atomic unsigned int *uaddr, int op, unsigned int val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+static void futex_serve(_Atomic unsigned int *w)
+{
+	unsigned int seen = 0;
+
+	for (;;) {
+		while (w[0] == seen)
+			futex((void *)&w[0], FUTEX_WAIT, seen);
+		seen = w[0];
+		w[1] = seen;
+		futex((void *)&w[1], FUTEX_WAKE, 1);
+	}
+}
+
+static void futex_call(struct peer *p)
+{
+	_Atomic unsigned int *w = p->fw;
+	unsigned int s = ++p->seq;
+
+	w[0] = s;
+	futex((void *)&w[0], FUTEX_WAKE, 1);
+	while (w[1] != s)
+		futex((void *)&w[1], FUTEX_WAIT, s - 1);
+}
+
+static char mq_a[32], mq_b[32];
+
+static int peer_setup(struct peer *p, enum peer_kind kind, size_t size)
+{
+	int c2s[2], s2c[2], sv[2], ready[2];
+	struct mq_attr attr = { .mq_maxmsg = 10, .mq_msgsize = MSG_BYTES };
+	static char buf[MAXBUF];
+	int srv_fd = -1;
+	__u32 svc = 0;
+	char c;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	switch (kind) {
+	case P_MAILBOX:
+		srv_fd = mbx_open();
+		svc = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
+		p->mc = mbx_connect(srv_fd, svc);
+		break;
+	case P_PIPE:
+		if (pipe(c2s) || pipe(s2c))
+			die("pipe");
+		p->fd[0] = c2s[1]; p->fd[1] = s2c[0];
+		p->fd[2] = c2s[0]; p->fd[3] = s2c[1];
+		break;
+	case P_SEQPACKET:
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+			die("socketpair");
+		p->fd[0] = p->fd[1] = sv[0];
+		p->fd[2] = p->fd[3] = sv[1];
+		break;
+	case P_EVENTFD:
+		p->fd[0] = eventfd(0, 0);
+		p->fd[1] = eventfd(0, 0);
+		break;
+	case P_MQUEUE:
+		snprintf(mq_a, sizeof(mq_a), "/mbxbench-a-%d", getpid());
+		snprintf(mq_b, sizeof(mq_b), "/mbxbench-b-%d", getpid());
+		p->mq[0] = mq_open(mq_a, O_RDWR | O_CREAT, 0600, &attr);
+		p->mq[1] = mq_open(mq_b, O_RDWR | O_CREAT, 0600, &attr);
+		if (p->mq[0] < 0 || p->mq[1] < 0)
+			die("mq_open");
+		mq_unlink(mq_a);
+		mq_unlink(mq_b);
+		break;
+	case P_FUTEX:
+		p->fw = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		break;
+	case P_BINDER:
+		break;
+	default:
+		return -1;
+	}
+	if (pipe(ready))
+		die("pipe");
+	p->server = fork();
+	if (p->server < 0)
+		die("fork");
+	if (!p->server) {
+		close(ready[0]);
+		switch (kind) {
+		case P_MAILBOX:
+			close(p->mc.fd);
+			mbx_serve(srv_fd, svc);
+			break;
+		case P_PIPE:
+		case P_SEQPACKET:
+			for (;;) {
+				ssize_t n = read(p->fd[2], buf, size);
+
+				if (n <= 0)
+					_exit(0);
+				if (kind == P_PIPE && (size_t)n < size)
+					full_read(p->fd[2], buf + n, size - n);
+				full_write(p->fd[3], buf, size);
+			}
+		case P_EVENTFD:
+			for (;;) {
+				uint64_t v;
+
+				if (read(p->fd[0], &v, 8) != 8 ||
+				    write(p->fd[1], &v, 8) != 8)
+					_exit(0);
+			}
+		case P_MQUEUE:
+			for (;;) {
+				if (mq_receive(p->mq[0], buf, MSG_BYTES, NULL) < 0 ||
+				    mq_send(p->mq[1], buf, size, 0))
+					_exit(0);
+			}
+		case P_FUTEX:
+			futex_serve(p->fw);
+			break;
+		case P_BINDER:
+			if (binder_open(&p->b)) {
+				full_write(ready[1], "E", 1);
+				_exit(1);
+			}
+			binder_serve(&p->b, ready[1]);
+			break;
+		default:
+			break;
+		}
+		_exit(0);
+	}
+	close(ready[1]);
+	if (kind == P_MAILBOX)
+		close(srv_fd);
+	if (kind == P_BINDER) {
+		if (read(ready[0], &c, 1) != 1 || c != 'R' || binder_open(&p->b)) {
+			close(ready[0]);
+			fprintf(stderr, "mbxbench: binder unavailable\n");
+			kill(p->server, SIGKILL);
+			waitpid(p->server, NULL, 0);
+			return -1;
+		}
+	}
+	close(ready[0]);
+	p->ok = 1;
+	return 0;
+}
+
+static void peer_call(struct peer *p, char *buf, size_t size)
+{
+	uint64_t v = 1;
+
+	switch (p->kind) {
+	case P_MAILBOX:
+		mbx_call(&p->mc, buf, size);
+		break;
+	case P_PIPE:
+		full_write(p->fd[0], buf, size);
+		full_read(p->fd[1], buf, size);
+		break;
+	case P_SEQPACKET:
+		if (write(p->fd[0], buf, size) != (ssize_t)size ||
+		    read(p->fd[1], buf, size) != (ssize_t)size)
+			die("seqpacket");
+		break;
+	case P_EVENTFD:
+		if (write(p->fd[0], &v, 8) != 8 || read(p->fd[1], &v, 8) != 8)
+			die("eventfd");
+		break;
+	case P_MQUEUE:
+		if (mq_send(p->mq[0], buf, size, 0) ||
+		    mq_receive(p->mq[1], buf, MSG_BYTES, NULL) < 0)
+			die("mqueue");
+		break;
+	case P_FUTEX:
+		futex_call(p);
+		break;
+	case P_BINDER:
+		if (binder_call(&p->b, buf, size, &p->bprev))
+			die("binder transaction");
+		break;
+	default:
+		break;
+	}
+}
+
+static void peer_teardown(struct peer *p)
+{
+	if (!p->server)
+		return;
+	kill(p->server, SIGKILL);
+	waitpid(p->server, NULL, 0);
+	switch (p->kind) {
+	case P_MAILBOX:
+		close(p->mc.fd);
+		break;
+	case P_PIPE:
+		close(p->fd[0]); close(p->fd[1]);
+		close(p->fd[2]); close(p->fd[3]);
+		break;
+	case P_SEQPACKET:
+		close(p->fd[0]); close(p->fd[2]);
+		break;
+	case P_EVENTFD:
+		close(p->fd[0]); close(p->fd[1]);
+		break;
+	case P_MQUEUE:
+		mq_close(p->mq[0]); mq_close(p->mq[1]);
+		break;
+	case P_FUTEX:
+		munmap((void *)p->fw, 4096);
+		break;
+	case P_BINDER:
+		munmap(p->b.map, BINDER_MAP);
+		close(p->b.fd);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Figure 1 and 2: RPC round trip, pinned to CPU 0 and unpinned. */
+static void fig_rpc(void)
+{
+	static char buf[MAXBUF];
+	static uint64_t lat[100000];
+	struct peer peers[P_NR];
+	double p50[P_NR][16], p99[P_NR][16], csw[P_NR][16], sysc[P_NR][16];
+	const char *mode[2] = { "pinned", "unpinned" };
+
+	for (int k = 0; k < P_NR; k++) {
+		peers[k].ok = 0;
+		peers[k].server = 0;
+		if (only_peer && strcmp(only_peer, peer_name[k]))
+			continue;
+		if (peer_setup(&peers[k], k, MSG_BYTES))
+			peers[k].ok = 0;
+	}
+
+	for (int m = 0; m < 2; m++) {
+		double base50 = 0, bin50 = 0;
+
+		for (int k = 0; k < P_NR; k++)
+			if (peers[k].ok)
+				pin(peers[k].server, m ? -1 : 0);
+		pin(0, m ? -1 : 0);
+		for (int r = 0; r < rounds; r++) {
+			for (int k = 0; k < P_NR; k++) {
+				struct peer *p = &peers[k];
+				long c0, s0, b0;
+
+				if (!p->ok)
+					continue;
+				for (int i = 0; i < iters / 10; i++)
+					peer_call(p, buf, MSG_BYTES);
+				b0 = binder_cli_ioctls + *binder_srv_ioctls;
+				c0 = csw_total(getpid());
+				s0 = csw_total(p->server);
+				for (int i = 0; i < iters; i++) {
+					uint64_t t = now_ns();
+
+					peer_call(p, buf, MSG_BYTES);
+					lat[i] = now_ns() - t;
+				}
+				csw[k][r] = (double)(csw_total(getpid()) - c0 +
+						     csw_total(p->server) - s0) / iters;
+				sysc[k][r] = k == P_BINDER ?
+					(double)(binder_cli_ioctls + *binder_srv_ioctls - b0) / iters :
+					peer_syscalls[k];
+				p50[k][r] = pct(lat, iters, 50);
+				p99[k][r] = pct(lat, iters, 99);
+			}
+		}
+		for (int k = 0; k < P_NR; k++) {
+			double a, b, c;
+
+			if (!peers[k].ok) {
+				result("rpc", mode[m], peer_name[k], "p50_ns", -1);
+				continue;
+			}
+			a = median(p50[k], rounds);
+			b = median(p99[k], rounds);
+			c = median(csw[k], rounds);
+			if (k == P_PIPE)
+				base50 = a;
+			if (k == P_BINDER)
+				bin50 = a;
+			result("rpc", mode[m], peer_name[k], "p50_ns", a);
+			result("rpc", mode[m], peer_name[k], "p99_ns", b);
+			result("rpc", mode[m], peer_name[k], "ctxsw_per_rt", c);
+			result("rpc", mode[m], peer_name[k], "syscalls_per_rt",
+			       median(sysc[k], rounds));
+			p50[k][0] = a;
+		}
+		for (int k = 0; k < P_NR; k++) {
+			if (!peers[k].ok)
+				continue;
+			if (base50)
+				result("rpc", mode[m], peer_name[k], "ratio_to_pipe",
+				       p50[k][0] / base50);
+			if (bin50)
+				result("rpc", mode[m], peer_name[k], "ratio_to_binder",
+				       p50[k][0] / bin50);
+			if (k != P_MAILBOX && peers[P_MAILBOX].ok)
+				result("rpc", mode[m], peer_name[k], "mailbox_ratio",
+				       p50[P_MAILBOX][0] / p50[k][0]);
+		}
+	}
+	pin(0, -1);
+	for (int k = 0; k < P_NR; k++)
+		if (peers[k].ok)
+			peer_teardown(&peers[k]);
+}
+
+/* ---- one-way streams (figure 3, 6) --------------------------------------- */
+
+enum stream_kind { S_MAILBOX, S_PIPE, S_SEQPACKET, S_MQUEUE, S_NR };
+static const char *const stream_name[S_NR] = {
+	"mailbox", "pipe", "seqpacket", "mqueue",
+};
+
+/*
+ * @nsend senders each send @count messages of @size bytes to the main
+ * process; returns messages per second (the time from "go" to the last
+ * message received).
+ */
+static double stream_run(enum stream_kind kind, int nsend, long count,
+			 size_t size)
+{
+	static char buf[MAXBUF];
+	struct mq_attr attr = { .mq_maxmsg = 256, .mq_msgsize = MSG_BYTES };
+	int fd[2] = { -1, -1 }, go[2], srv_fd = -1;
+	__u32 port = 0;
+	pid_t pid[16];
+	mqd_t mq = -1;
+	uint64_t t0, t1;
+	char name[32];
+
+	switch (kind) {
+	case S_MAILBOX:
+		srv_fd = mbx_open();
+		port = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
+		mbx_qlimit(srv_fd, port, 256);
+		break;
+	case S_PIPE:
+		if (pipe(fd))
+			die("pipe");
+		break;
+	case S_SEQPACKET:
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fd))
+			die("socketpair");
+		{
+			int sz = 4 * 1024 * 1024;
+
+			setsockopt(fd[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+			setsockopt(fd[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		}
+		break;
+	case S_MQUEUE:
+		snprintf(name, sizeof(name), "/mbxbench-s-%d", getpid());
+		mq = mq_open(name, O_RDWR | O_CREAT, 0600, &attr);
+		if (mq < 0) {
+			attr.mq_maxmsg = 10;
+			mq = mq_open(name, O_RDWR | O_CREAT, 0600, &attr);
+		}
+		if (mq < 0)
+			die("mq_open");
+		mq_unlink(name);
+		break;
+	default:
+		return 0;
+	}
+	if (pipe(go))
+		die("pipe");
+	for (int s = 0; s < nsend; s++) {
+		pid[s] = fork();
+		if (pid[s] < 0)
+			die("fork");
+		if (!pid[s]) {
+			struct mbx_conn c = { 0 };
+			struct mailbox_msg_header *h = (void *)buf;
+			char g;
+
+			close(go[1]);
+			if (kind == S_MAILBOX) {
+				c = mbx_connect(srv_fd, port);
+				close(srv_fd);
+			}
+			if (read(go[0], &g, 1) != 0)
+				_exit(1);
+			for (long i = 0; i < count; i++) {
+				switch (kind) {
+				case S_MAILBOX:
+					h->bits = MAILBOX_MSGH_BITS(
+						MAILBOX_MSG_TYPE_COPY_SEND, 0);
+					h->remote_port = c.svc;
+					h->local_port = 0;
+					h->voucher_port = 0;
+					h->id = 2;
+					if (mbx_msg(c.fd, MAILBOX_MSG_SEND, buf,
+						    size, NULL, 0, 0))
+						_exit(1);
+					break;
+				case S_PIPE:
+					full_write(fd[1], buf, size);
+					break;
+				case S_SEQPACKET:
+					if (write(fd[1], buf, size) != (ssize_t)size)
+						_exit(1);
+					break;
+				case S_MQUEUE:
+					if (mq_send(mq, buf, size, 0))
+						_exit(1);
+					break;
+				default:
+					break;
+				}
+			}
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	t0 = now_ns();
+	close(go[1]);			/* go */
+	for (long i = 0; i < count * nsend; i++) {
+		switch (kind) {
+		case S_MAILBOX:
+			if (mbx_msg(srv_fd, MAILBOX_MSG_RCV, NULL, 0, buf,
+				    MAXBUF, port))
+				die("mailbox receive");
+			break;
+		case S_PIPE:
+			full_read(fd[0], buf, size);
+			break;
+		case S_SEQPACKET:
+			if (read(fd[0], buf, size) != (ssize_t)size)
+				die("seqpacket read");
+			break;
+		case S_MQUEUE:
+			if (mq_receive(mq, buf, MSG_BYTES, NULL) < 0)
+				die("mq_receive");
+			break;
+		default:
+			break;
+		}
+	}
+	t1 = now_ns();
+	for (int s = 0; s < nsend; s++)
+		waitpid(pid[s], NULL, 0);
+	if (srv_fd >= 0)
+		close(srv_fd);
+	if (fd[0] >= 0) {
+		close(fd[0]);
+		close(fd[1]);
+	}
+	if (mq >= 0)
+		mq_close(mq);
+	return (double)count * nsend * 1e9 / (t1 - t0);
+}
+
+/* Figure 3: one-way throughput, 64 B, 1 and 4 senders. */
+static void fig_throughput(void)
+{
+	const int senders[2] = { 1, 4 };
+	const enum stream_kind ks[3] = { S_MAILBOX, S_PIPE, S_MQUEUE };
+	double v[3][16];
+
+	for (int si = 0; si < 2; si++) {
+		char cas[32];
+		double med[3];
+
+		snprintf(cas, sizeof(cas), "%d_senders", senders[si]);
+		for (int r = 0; r < rounds; r++)
+			for (int k = 0; k < 3; k++)
+				v[k][r] = stream_run(ks[k], senders[si],
+						     iters * 5 / senders[si],
+						     MSG_BYTES);
+		for (int k = 0; k < 3; k++) {
+			med[k] = median(v[k], rounds);
+			result("throughput", cas, stream_name[ks[k]], "msgs_per_s",
+			       med[k]);
+		}
+		for (int k = 0; k < 3; k++)
+			result("throughput", cas, stream_name[ks[k]],
+			       "mailbox_ratio", med[0] / med[k]);
+	}
+}
+
+/* Figure 6: bandwidth by message size (inline only). */
+static void fig_bandwidth(void)
+{
+	const size_t sizes[2] = { 4096, 65536 };
+	const enum stream_kind ks[3] = { S_MAILBOX, S_PIPE, S_SEQPACKET };
+	double v[3][16];
+
+	for (int si = 0; si < 2; si++) {
+		char cas[32];
+		double med[3];
+		long count = (long)iters * 2 * 4096 / sizes[si];
+
+		if (count < 200)
+			count = 200;
+		snprintf(cas, sizeof(cas), "%zu_B", sizes[si]);
+		for (int r = 0; r < rounds; r++)
+			for (int k = 0; k < 3; k++)
+				v[k][r] = stream_run(ks[k], 1, count, sizes[si]) *
+					  sizes[si] / 1048576.0;
+		for (int k = 0; k < 3; k++) {
+			med[k] = median(v[k], rounds);
+			result("bandwidth", cas, stream_name[ks[k]], "MiB_per_s",
+			       med[k]);
+			result("bandwidth", cas, stream_name[ks[k]],
+			       "mailbox_ratio", med[0] / med[k]);
+		}
+	}
+	printf("# bandwidth 1 MiB, 16 MiB, out-of-line: n/a "
+	       "(out-of-line memory not implemented; inline max 128 KiB)\n");
+}
+
+/* ---- figure 4: port-set receive ------------------------------------------- */
+
+static void fig_pset(void)
+{
+	const int members[3] = { 1, 100, 10000 };
+	static char buf[MAXBUF];
+	static uint64_t lat[100000];
+	double p50[3][16], p99[3][16];
+	int fd[3];
+	__u32 set[3], active[3];
+
+	for (int m = 0; m < 3; m++) {
+		fd[m] = mbx_open();
+		set[m] = mbx_port(fd[m], MAILBOX_RIGHT_PORT_SET);
+		for (int i = 0; i < members[m]; i++) {
+			struct mailbox_port_move_member mv = { .after = set[m] };
+
+			mv.member = mbx_port(fd[m], MAILBOX_RIGHT_RECEIVE);
+			if (ioctl(fd[m], MAILBOX_IOC_PORT_MOVE_MEMBER, &mv))
+				die("MOVE_MEMBER");
+			active[m] = mv.member;	/* the last one added */
+		}
+		mbx_make_send(fd[m], MAILBOX_SPACE_SELF, active[m]);
+	}
+	for (int r = 0; r < rounds; r++) {
+		for (int m = 0; m < 3; m++) {
+			struct mailbox_msg_header *h = (void *)buf;
+
+			for (int i = -iters / 10; i < iters; i++) {
+				uint64_t t = now_ns();
+
+				h->bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0);
+				h->remote_port = active[m];
+				h->local_port = 0;
+				h->voucher_port = 0;
+				if (mbx_msg(fd[m], MAILBOX_MSG_SEND | MAILBOX_MSG_RCV,
+					    buf, MSG_BYTES, buf, MAXBUF, set[m]))
+					die("pset send+receive");
+				if (i >= 0)
+					lat[i] = now_ns() - t;
+			}
+			p50[m][r] = pct(lat, iters, 50);
+			p99[m][r] = pct(lat, iters, 99);
+		}
+	}
+	for (int m = 0; m < 3; m++) {
+		char cas[32];
+
+		snprintf(cas, sizeof(cas), "%d_members", members[m]);
+		p50[m][0] = median(p50[m], rounds);
+		result("pset", cas, "mailbox", "send_rcv_p50_ns", p50[m][0]);
+		result("pset", cas, "mailbox", "send_rcv_p99_ns",
+		       median(p99[m], rounds));
+		result("pset", cas, "mailbox", "ratio_to_1_member",
+		       p50[m][0] / p50[0][0]);
+		close(fd[m]);
+	}
+}
+
+/* ---- figure 5: memory ----------------------------------------------------- */
+
+/* Sum of active_objs * objsize over all slab caches, and the named ones. */
+static long slab_bytes(const char *only, long *objs)
+{
+	char line[512], name[64];
+	long total = 0, active, num, size;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	if (objs)
+		*objs = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %ld %ld %ld", name, &active, &num, &size) != 4)
+			continue;
+		if (only && strcmp(name, only))
+			continue;
+		total += active * size;
+		if (objs)
+			*objs += active;
+	}
+	fclose(f);
+	return total;
+}
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = atol(line + strlen(key) + 1) * 1024;
+	fclose(f);
+	return v;
+}
+
+static long stat_value(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/sys/kernel/debug/mailbox/stats", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
+			v = atol(line + strlen(key) + 1);
+	fclose(f);
+	return v;
+}
+
+struct memsnap { long slab, port, entry, slab_mi, avail, msgbytes; };
+
+static void snap(struct memsnap *s)
+{
+	sync();
+	s->slab = slab_bytes(NULL, NULL);
+	s->port = slab_bytes("mbx_port", NULL);
+	s->entry = slab_bytes("mbx_entry", NULL);
+	s->slab_mi = meminfo("Slab");
+	s->avail = meminfo("MemAvailable");
+	s->msgbytes = stat_value("message_bytes");
+}
+
+static void mem_report(const char *cas, struct memsnap *a, struct memsnap *b,
+		       long n)
+{
+	result("memory", cas, "mailbox", "slabinfo_all_B_per_obj",
+	       (double)(b->slab - a->slab) / n);
+	result("memory", cas, "mailbox", "mbx_port_B_per_obj",
+	       (double)(b->port - a->port) / n);
+	result("memory", cas, "mailbox", "mbx_entry_B_per_obj",
+	       (double)(b->entry - a->entry) / n);
+	result("memory", cas, "mailbox", "meminfo_Slab_B_per_obj",
+	       (double)(b->slab_mi - a->slab_mi) / n);
+	result("memory", cas, "mailbox", "MemAvailable_drop_B_per_obj",
+	       (double)(a->avail - b->avail) / n);
+	if (a->msgbytes >= 0)
+		result("memory", cas, "mailbox", "stats_message_bytes_per_obj",
+		       (double)(b->msgbytes - a->msgbytes) / n);
+}
+
+static void fig_memory(void)
+{
+	const long n = 100000;
+	static char buf[MAXBUF];
+	struct mailbox_msg_header *h = (void *)buf;
+	struct memsnap a, b;
+	__u32 ports[16];
+	int fd = mbx_open();
+	long sent = 0;
+
+	/* 100 000 receive rights */
+	snap(&a);
+	for (long i = 0; i < n; i++)
+		mbx_port(fd, MAILBOX_RIGHT_RECEIVE);
+	snap(&b);
+	mem_report("100000_ports", &a, &b, n);
+	close(fd);
+
+	/* 100 000 queued 64 B messages over 7 ports of qlimit 16384 */
+	fd = mbx_open();
+	for (int p = 0; p < 7; p++) {
+		ports[p] = mbx_port(fd, MAILBOX_RIGHT_RECEIVE);
+		mbx_qlimit(fd, ports[p], 16384);
+		mbx_make_send(fd, MAILBOX_SPACE_SELF, ports[p]);
+	}
+	snap(&a);
+	for (int p = 0; p < 7 && sent < n; p++) {
+		for (int i = 0; i < 16384 && sent < n; i++, sent++) {
+			h->bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0);
+			h->remote_port = ports[p];
+			h->local_port = 0;
+			h->voucher_port = 0;
+			if (mbx_msg(fd, MAILBOX_MSG_SEND, buf, MSG_BYTES, NULL, 0, 0))
+				die("queue message %ld", sent);
+		}
+	}
+	snap(&b);
+	mem_report("100000_msgs_64B", &a, &b, n);
+	result("memory", "100000_msgs_64B", "mailbox",
+	       "overhead_B_per_msg_slabinfo", (double)(b.slab - a.slab) / n - 64);
+	close(fd);
+}
+
+/* ---- figure 7: scaling ---------------------------------------------------- */
+
+static void fig_scaling(void)
+{
+	const int clients[4] = { 1, 2, 4, 8 };
+	double v[4][16];
+	long calls = iters;
+
+	for (int r = 0; r < rounds; r++) {
+		for (int ci = 0; ci < 4; ci++) {
+			int srv_fd = mbx_open(), go[2];
+			__u32 svc = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
+			pid_t server, pid[8];
+			uint64_t t0, t1;
+			char g;
+
+			mbx_qlimit(srv_fd, svc, 64);
+			server = fork();
+			if (!server)
+				mbx_serve(srv_fd, svc);
+			/* after the server's fork: it must not hold go[1] */
+			if (pipe(go))
+				die("pipe");
+			for (int c = 0; c < clients[ci]; c++) {
+				pid[c] = fork();
+				if (!pid[c]) {
+					static char buf[MAXBUF];
+					struct mbx_conn mc = mbx_connect(srv_fd, svc);
+
+					close(srv_fd);
+					close(go[1]);
+					if (read(go[0], &g, 1) != 0)
+						_exit(1);
+					for (long i = 0; i < calls; i++)
+						mbx_call(&mc, buf, MSG_BYTES);
+					_exit(0);
+				}
+			}
+			close(go[0]);
+			t0 = now_ns();
+			close(go[1]);
+			for (int c = 0; c < clients[ci]; c++)
+				waitpid(pid[c], NULL, 0);
+			t1 = now_ns();
+			kill(server, SIGKILL);
+			waitpid(server, NULL, 0);
+			close(srv_fd);
+			v[ci][r] = (double)calls * clients[ci] * 1e9 / (t1 - t0);
+		}
+	}
+	for (int ci = 0; ci < 4; ci++) {
+		char cas[32];
+		double m = median(v[ci], rounds);
+
+		snprintf(cas, sizeof(cas), "%d_clients", clients[ci]);
+		result("scaling", cas, "mailbox", "calls_per_s", m);
+		result("scaling", cas, "mailbox", "ratio_to_1_client",
+		       m / median(v[0], rounds));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "r:n:f:k:")) != -1) {
+		switch (opt) {
+		case 'r': rounds = atoi(optarg); break;
+		case 'n': iters = atoi(optarg); break;
+		case 'f': only = optarg; break;
+		case 'k': only_peer = optarg; break;
+		default:
+			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure] [-k rpc peer]\n");
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > 16 || iters < 10 || iters > 100000)
+		return 2;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	binder_srv_ioctls = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (binder_srv_ioctls == MAP_FAILED)
+		die("mmap");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# mbxbench rounds=%d iters=%d cpus=%d\n", rounds, iters, ncpu);
+#define FIG(name, fn) do { if (!only || !strcmp(only, name)) { \
+		printf("# figure %s\n", name); fn(); } } while (0)
+	FIG("rpc", fig_rpc);
+	FIG("throughput", fig_throughput);
+	FIG("pset", fig_pset);
+	FIG("bandwidth", fig_bandwidth);
+	FIG("scaling", fig_scaling);
+	FIG("memory", fig_memory);
+	return 0;
+}
