@@ -193,11 +193,16 @@ fuzz: $(BUILD)/selftests/fuzz $(if $(filter debug,$(FUZZ_KERNEL)),debug-module,m
 FAILSLAB_PROBABILITY ?= 5
 FAILSLAB_PAYLOAD := $(BUILD)/failslab-payload
 .PHONY: fuzz-failslab
-fuzz-failslab: selftests debug-module
-	@rm -rf $(FAILSLAB_PAYLOAD) && mkdir -p $(FAILSLAB_PAYLOAD)
-	@cp $(SELFTESTS) scripts/failslab-run $(FAILSLAB_PAYLOAD)/
+fuzz-failslab: selftests $(BUILD)/tools/failslab_exec debug-module
+	@rm -rf $(FAILSLAB_PAYLOAD) && mkdir -p $(FAILSLAB_PAYLOAD)/bin
+	@cp $(SELFTESTS) $(FAILSLAB_PAYLOAD)/
+	@cp scripts/failslab-run $(BUILD)/tools/failslab_exec $(FAILSLAB_PAYLOAD)/bin/
 	@scripts/vm-run --kernel debug --mode run --timeout 3000 --payload $(FAILSLAB_PAYLOAD) \
-		--cmd 'MBX_FUZZ_ENOMEM=1 MBX_FUZZ_CALLS=$(if $(filter-out 1000000,$(FUZZ_CALLS)),$(FUZZ_CALLS),20000) $(if $(SEED),MBX_FUZZ_SEED=$(SEED) MBX_STRESS_SEED=$(SEED) )FAILSLAB_PROBABILITY=$(FAILSLAB_PROBABILITY) ./failslab-run'
+		--cmd 'MBX_FUZZ_ENOMEM=1 MBX_FUZZ_CALLS=$(if $(filter-out 1000000,$(FUZZ_CALLS)),$(FUZZ_CALLS),20000) $(if $(SEED),MBX_FUZZ_SEED=$(SEED) MBX_STRESS_SEED=$(SEED) )FAILSLAB_PROBABILITY=$(FAILSLAB_PROBABILITY) bin/failslab-run'
+
+$(BUILD)/tools/failslab_exec: selftests/tools/failslab_exec.c
+	@mkdir -p $(@D)
+	$(CC) $(MBX_CFLAGS) -static -o $@ $<
 
 # Kill storm: STRESS_SECONDS of SIGKILLs (the make check slice is 5 s).
 STRESS_SECONDS ?= 120

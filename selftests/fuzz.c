@@ -5,6 +5,8 @@
  * MBX_FUZZ_SEED   seed (default: time-based; always printed)
  * MBX_FUZZ_CALLS  total ioctl calls over all workers (default 20000)
  * MBX_FUZZ_ENOMEM allow ENOMEM from every ioctl (set under failslab)
+ * MBX_FUZZ_FAILSLAB  set /proc/thread-self/make-it-fail around each ioctl
+ *                 only (failslab configured by the caller); implies ENOMEM
  *
  * NPROC forked processes run NTHREAD threads each. Worker w draws its calls
  * from its own xorshift generator seeded with (seed, w), so a seed replays
@@ -157,6 +159,21 @@ static const struct cmd cmds[C_NR] = {
 };
 
 static atomic_long total_bad;
+static int failslab_targeted;
+static __thread int make_it_fail = -1;
+
+/* MBX_FUZZ_FAILSLAB: failslab's task filter on only inside our ioctls. */
+static void fail_slab(int on)
+{
+	if (!failslab_targeted)
+		return;
+	if (make_it_fail < 0)
+		make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (make_it_fail >= 0 && pwrite(make_it_fail, on ? "1" : "0", 1, 0) != 1) {
+		printf("Bail out! make-it-fail: %s\n", strerror(errno));
+		exit(1);
+	}
+}
 
 static long fuzz_ioctl(struct worker *w, int c, int fd, unsigned long nr,
 		       void *arg)
@@ -166,7 +183,11 @@ static long fuzz_ioctl(struct worker *w, int c, int fd, unsigned long nr,
 
 	w->calls++;
 	w->per_cmd[c]++;
+	fail_slab(1);
 	r = ioctl(fd, nr, arg);
+	e = errno;
+	fail_slab(0);
+	errno = e;
 	if (r >= 0) {
 		w->per_ok[c]++;
 		return r;
@@ -280,8 +301,12 @@ static void keep_fd(struct worker *w, int fd)
 
 static int open_space(void)
 {
-	int fd = open("/dev/mailbox", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	int fd, tries = 0;
 
+	/* ENOMEM under failslab: try again a few times. */
+	do {
+		fd = open("/dev/mailbox", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	} while (fd < 0 && (errno == ENOMEM || errno == ENFILE) && ++tries < 1000);
 	if (fd < 0) {
 		printf("Bail out! open /dev/mailbox: %s\n", strerror(errno));
 		exit(1);
@@ -795,17 +820,22 @@ static uint64_t mix(uint64_t x)
 static int run_process(int p)
 {
 	pthread_t t[NTHREAD];
-	struct worker *w = calloc(NTHREAD, sizeof(*w));
+	static struct worker w[NTHREAD];
+	int started[NTHREAD];
 	long calls = 0, bad = 0, n, ok;
 	int i, k;
 
 	for (i = 0; i < NTHREAD; i++) {
 		w[i].id = p * NTHREAD + i;
 		w[i].rng = mix(seed * 0x100 + w[i].id);
-		pthread_create(&t[i], NULL, worker_main, &w[i]);
+		/* Under failslab a thread may not start: run it here then. */
+		started[i] = pthread_create(&t[i], NULL, worker_main, &w[i]) == 0;
+		if (!started[i])
+			worker_main(&w[i]);
 	}
 	for (i = 0; i < NTHREAD; i++) {
-		pthread_join(t[i], NULL);
+		if (started[i])
+			pthread_join(t[i], NULL);
 		calls += w[i].calls;
 		bad += w[i].bad;
 	}
@@ -832,7 +862,8 @@ int main(void)
 	time_t start = time(NULL);
 
 	seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	allow_enomem = getenv("MBX_FUZZ_ENOMEM") != NULL;
+	failslab_targeted = getenv("MBX_FUZZ_FAILSLAB") != NULL;
+	allow_enomem = failslab_targeted || getenv("MBX_FUZZ_ENOMEM") != NULL;
 	calls_per_worker = (total + NWORKERS - 1) / NWORKERS;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");
@@ -842,6 +873,8 @@ int main(void)
 	unmapped_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(unmapped_page, 4096);
 	ro_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro_page == MAP_FAILED)
+		ro_page = (void *)1;
 	signal(SIGPIPE, SIG_IGN);
 
 	shared_fd = open_space();
@@ -849,7 +882,15 @@ int main(void)
 		max_msg_size = v.max_msg_size;
 
 	for (i = 0; i < NPROC; i++) {
-		pids[i] = fork();
+		int tries = 0;
+
+		do {
+			pids[i] = fork();
+		} while (pids[i] < 0 && ++tries < 1000);
+		if (pids[i] < 0) {
+			printf("Bail out! fork: %s\n", strerror(errno));
+			return 1;
+		}
 		if (pids[i] == 0)
 			_exit(run_process(i));
 	}

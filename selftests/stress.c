@@ -249,13 +249,28 @@ static int read_stats(const char *name, long *v)
 	return -1;
 }
 
+/* Start a worker in @slot; under failslab fork may fail: retry, else 0. */
 static pid_t start(int slot, uint64_t seed)
 {
-	pid_t pid = fork();
+	int tries = 0;
+	pid_t pid;
 
+	do {
+		pid = fork();
+	} while (pid < 0 && ++tries < 100);
 	if (pid == 0)
 		worker(slot, seed);
-	return pid;
+	return pid > 0 ? pid : 0;
+}
+
+/* Never kill(0 or -1, ...): that would be the process group or everyone. */
+static void kill_worker(pid_t pid, int *status)
+{
+	*status = 0;
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
 }
 
 int main(void)
@@ -285,19 +300,16 @@ int main(void)
 	while (time(NULL) - t0 < seconds) {
 		usleep(below(20000));
 		i = below(NWORKERS);
-		kill(pids[i], SIGKILL);
-		if (waitpid(pids[i], &status, 0) == pids[i] &&
-		    !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
+		kill_worker(pids[i], &status);
+		if (pids[i] > 0 && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
 			printf("# worker %d ended by itself (status 0x%x)\n", i, status);
 			fails++;
 		}
 		kills++;
 		pids[i] = start(i, rnd());
 	}
-	for (i = 0; i < NWORKERS; i++) {
-		kill(pids[i], SIGKILL);
-		waitpid(pids[i], &status, 0);
-	}
+	for (i = 0; i < NWORKERS; i++)
+		kill_worker(pids[i], &status);
 	printf("# %ld kills survived, %ld sends and %ld receives seen to succeed\n",
 	       kills, atomic_load(&sh->sends_ok), atomic_load(&sh->receives_ok));
 	printf("%s 1 kill_storm\n", fails ? "not ok" : "ok");
