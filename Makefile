@@ -177,7 +177,7 @@ clean:
 #   make stress [STRESS_SECONDS=n]
 FUZZ_CALLS ?= 1000000
 FUZZ_KERNEL ?= stock
-FUZZ_PAYLOAD := $(BUILD)/fuzz-payload
+FUZZ_PAYLOAD = $(BUILD)/fuzz-payload-$(FUZZ_KERNEL)
 SEED ?=
 
 .PHONY: fuzz
