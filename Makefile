@@ -201,3 +201,48 @@ bench: module $(BENCH_DIR)/payload/mbxbench
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf $(BUILD)
+
+# --- fuzzing and stress (Documentation/testing.rst) -------------------------
+#   make fuzz [SEED=n] [FUZZ_CALLS=n] [FUZZ_KERNEL=stock|debug]
+#   make fuzz-failslab      fuzzer + selftests, debug kernel, failslab on
+#   make stress [STRESS_SECONDS=n]
+FUZZ_CALLS ?= 1000000
+FUZZ_KERNEL ?= stock
+FUZZ_PAYLOAD = $(BUILD)/fuzz-payload-$(FUZZ_KERNEL)
+SEED ?=
+
+.PHONY: fuzz
+fuzz: $(BUILD)/selftests/fuzz $(if $(filter debug,$(FUZZ_KERNEL)),debug-module,module)
+	@rm -rf $(FUZZ_PAYLOAD) && mkdir -p $(FUZZ_PAYLOAD)
+	@cp $(BUILD)/selftests/fuzz $(FUZZ_PAYLOAD)/
+	@scripts/vm-run --kernel $(FUZZ_KERNEL) --mode run --timeout 3000 \
+		--payload $(FUZZ_PAYLOAD) \
+		--cmd '$(if $(SEED),MBX_FUZZ_SEED=$(SEED) )MBX_FUZZ_CALLS=$(FUZZ_CALLS) ./fuzz'
+
+# Every selftest and the fuzzer (MBX_FUZZ_ENOMEM=1: ENOMEM allowed
+# everywhere) on the debug kernel with failslab on for their tasks.
+FAILSLAB_PROBABILITY ?= 5
+FAILSLAB_PAYLOAD := $(BUILD)/failslab-payload
+.PHONY: fuzz-failslab
+fuzz-failslab: selftests $(BUILD)/tools/failslab_exec debug-module
+	@rm -rf $(FAILSLAB_PAYLOAD) && mkdir -p $(FAILSLAB_PAYLOAD)/bin
+	@cp $(SELFTESTS) $(FAILSLAB_PAYLOAD)/
+	@cp scripts/failslab-run $(BUILD)/tools/failslab_exec $(FAILSLAB_PAYLOAD)/bin/
+	@scripts/vm-run --kernel debug --mode run --timeout 3000 --payload $(FAILSLAB_PAYLOAD) \
+		--cmd 'MBX_FUZZ_ENOMEM=1 MBX_FUZZ_CALLS=$(if $(filter-out 1000000,$(FUZZ_CALLS)),$(FUZZ_CALLS),20000) $(if $(SEED),MBX_FUZZ_SEED=$(SEED) MBX_STRESS_SEED=$(SEED) )FAILSLAB_PROBABILITY=$(FAILSLAB_PROBABILITY) bin/failslab-run'
+
+$(BUILD)/tools/failslab_exec: selftests/tools/failslab_exec.c
+	@mkdir -p $(@D)
+	$(CC) $(MBX_CFLAGS) -static -o $@ $<
+
+# Kill storm: STRESS_SECONDS of SIGKILLs (the make check slice is 5 s).
+STRESS_SECONDS ?= 120
+STRESS_KERNEL ?= stock
+STRESS_PAYLOAD := $(BUILD)/stress-payload
+.PHONY: stress
+stress: $(BUILD)/selftests/stress $(if $(filter debug,$(STRESS_KERNEL)),debug-module,module)
+	@rm -rf $(STRESS_PAYLOAD) && mkdir -p $(STRESS_PAYLOAD)
+	@cp $(BUILD)/selftests/stress $(STRESS_PAYLOAD)/
+	@scripts/vm-run --kernel $(STRESS_KERNEL) --mode run --timeout $$(($(STRESS_SECONDS) * 3 + 300)) \
+		--payload $(STRESS_PAYLOAD) \
+		--cmd '$(if $(SEED),MBX_STRESS_SEED=$(SEED) )MBX_STRESS_SECONDS=$(STRESS_SECONDS) ./stress'

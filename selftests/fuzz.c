@@ -1,0 +1,930 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Seeded random-sequence fuzzer for every /dev/mailbox ioctl.
+ *
+ * MBX_FUZZ_SEED   seed (default: time-based; always printed)
+ * MBX_FUZZ_CALLS  total ioctl calls over all workers (default 20000)
+ * MBX_FUZZ_ENOMEM allow ENOMEM from every ioctl (set under failslab)
+ * MBX_FUZZ_FAILSLAB  set /proc/thread-self/make-it-fail around each ioctl
+ *                 only (failslab configured by the caller); implies ENOMEM
+ *
+ * NPROC forked processes run NTHREAD threads each. Worker w draws its calls
+ * from its own xorshift generator seeded with (seed, w), so a seed replays
+ * the same call sequence per thread (interleavings differ). Each worker owns
+ * a space; every process also shares a space opened before the fork, and
+ * workers hand each other rights through messages, insert_right into the
+ * shared space, right fds and the registry. Workers sometimes close and
+ * reopen their space and fork a short-lived child mid-way. Every wait is
+ * bounded: spaces are opened O_NONBLOCK and timeouts are at most 2 ms.
+ *
+ * Checks: every errno is in the documented set of its ioctl (errno_ok()),
+ * no worker crashes or hangs (a watchdog kills it), and after exit the
+ * debugfs counters are zero (checked by scripts/vm-guest-init).
+ * Output is TAP with a kselftest-style "# Totals:" line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/mailbox.h>
+
+#define NPROC		2
+#define NTHREAD		2
+#define NWORKERS	(NPROC * NTHREAD)
+#define POOL		64
+#define FDPOOL		16
+#define BUF		8192
+#define C_NR_MAX	32
+
+static uint64_t seed;
+static long calls_per_worker;
+static int allow_enomem;
+static int shared_fd = -1;
+static void *unmapped_page, *ro_page;
+static uint32_t max_msg_size = 8192;
+
+struct worker {
+	int id;
+	uint64_t rng;
+	int space;
+	uint32_t names[POOL];	/* names in @space */
+	uint32_t snames[POOL];	/* names in the shared space */
+	int fds[FDPOOL];	/* ready fds and right fds */
+	int sane;		/* this call: no deliberate garbage */
+	long calls, bad;
+	long per_cmd[C_NR_MAX], per_ok[C_NR_MAX];
+};
+
+static uint64_t rnd(struct worker *w)
+{
+	uint64_t x = w->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return w->rng = x;
+}
+
+static uint32_t below(struct worker *w, uint32_t n)
+{
+	return n ? rnd(w) % n : 0;
+}
+
+static int chance(struct worker *w, int percent)
+{
+	return below(w, 100) < (uint32_t)percent;
+}
+
+/* --- the documented errno set of each ioctl ----------------------------- */
+
+#define B(e)	((unsigned __int128)1 << (e))
+#define COMMON	(B(EFAULT) | B(EINVAL))
+
+struct cmd {
+	const char *name;
+	unsigned long nr;
+	unsigned __int128 errnos;
+};
+
+enum {
+	C_VERSION, C_ALLOCATE, C_DEALLOCATE, C_DESTROY, C_MOD_REFS, C_INSERT,
+	C_TYPE, C_NAMES, C_GET_ATTR, C_SET_ATTR, C_MOVE_MEMBER, C_NOTIFY,
+	C_MSG, C_READY_FD, C_EXPORT, C_IMPORT, C_REGISTER, C_LOOKUP,
+	C_UNREGISTER, C_UNKNOWN, C_NR
+};
+
+static const struct cmd cmds[C_NR] = {
+	[C_VERSION] = { "VERSION", MAILBOX_IOC_VERSION, COMMON },
+	[C_ALLOCATE] = { "PORT_ALLOCATE", MAILBOX_IOC_PORT_ALLOCATE,
+			 COMMON | B(ENOSPC) | B(ENOMEM) },
+	[C_DEALLOCATE] = { "PORT_DEALLOCATE", MAILBOX_IOC_PORT_DEALLOCATE,
+			   COMMON | B(ENOENT) | B(EPERM) },
+	[C_DESTROY] = { "PORT_DESTROY", MAILBOX_IOC_PORT_DESTROY,
+			COMMON | B(ENOENT) },
+	[C_MOD_REFS] = { "PORT_MOD_REFS", MAILBOX_IOC_PORT_MOD_REFS,
+			 COMMON | B(ENOENT) | B(EPERM) | B(EOVERFLOW) },
+	[C_INSERT] = { "PORT_INSERT_RIGHT", MAILBOX_IOC_PORT_INSERT_RIGHT,
+		       COMMON | B(EBADF) | B(ENOENT) | B(EPERM) | B(EPIPE) |
+		       B(EEXIST) | B(EALREADY) | B(EOVERFLOW) | B(ENOSPC) |
+		       B(ENOMEM) },
+	[C_TYPE] = { "PORT_TYPE", MAILBOX_IOC_PORT_TYPE, COMMON | B(ENOENT) },
+	[C_NAMES] = { "PORT_NAMES", MAILBOX_IOC_PORT_NAMES, COMMON | B(ENOSPC) },
+	[C_GET_ATTR] = { "PORT_GET_ATTR", MAILBOX_IOC_PORT_GET_ATTR,
+			 COMMON | B(ENOENT) | B(EPERM) },
+	[C_SET_ATTR] = { "PORT_SET_ATTR", MAILBOX_IOC_PORT_SET_ATTR,
+			 COMMON | B(ENOENT) | B(EPERM) },
+	[C_MOVE_MEMBER] = { "PORT_MOVE_MEMBER", MAILBOX_IOC_PORT_MOVE_MEMBER,
+			    COMMON | B(ENOENT) | B(EPERM) | B(ENXIO) },
+	[C_NOTIFY] = { "PORT_REQUEST_NOTIFICATION",
+		       MAILBOX_IOC_PORT_REQUEST_NOTIFICATION,
+		       COMMON | B(ENOENT) | B(EPERM) | B(EPIPE) |
+		       B(EOVERFLOW) | B(ENOMEM) },
+	[C_MSG] = { "MSG", MAILBOX_IOC_MSG,
+		    COMMON | B(EMSGSIZE) | B(ENOENT) | B(EPERM) | B(EPIPE) |
+		    B(EAGAIN) | B(ETIMEDOUT) | B(EINTR) | B(ENOMEM) |
+		    B(ENOSPC) | B(EOVERFLOW) | B(EIDRM) | B(ELOOP) },
+	[C_READY_FD] = { "PORT_READY_FD", MAILBOX_IOC_PORT_READY_FD,
+			 COMMON | B(ENOENT) | B(EPERM) | B(EMFILE) |
+			 B(ENFILE) | B(ENOMEM) },
+	[C_EXPORT] = { "PORT_EXPORT", MAILBOX_IOC_PORT_EXPORT,
+		       COMMON | B(ENOENT) | B(EPERM) | B(EPIPE) | B(EMFILE) |
+		       B(ENFILE) | B(ENOMEM) },
+	[C_IMPORT] = { "PORT_IMPORT", MAILBOX_IOC_PORT_IMPORT,
+		       COMMON | B(EBADF) | B(ENODATA) | B(EPIPE) | B(EEXIST) |
+		       B(EALREADY) | B(EOVERFLOW) | B(ENOSPC) | B(ENOMEM) },
+	[C_REGISTER] = { "REGISTER", MAILBOX_IOC_REGISTER,
+			 COMMON | B(ENOENT) | B(EPERM) | B(EPIPE) | B(EEXIST) |
+			 B(ENOSPC) | B(ENOMEM) },
+	[C_LOOKUP] = { "LOOKUP", MAILBOX_IOC_LOOKUP,
+		       COMMON | B(ENOENT) | B(EOVERFLOW) | B(ENOSPC) |
+		       B(ENOMEM) },
+	[C_UNREGISTER] = { "UNREGISTER", MAILBOX_IOC_UNREGISTER,
+			   COMMON | B(ENOENT) | B(EPERM) },
+	[C_UNKNOWN] = { "unknown", 0, B(ENOTTY) },
+};
+
+static atomic_long total_bad;
+static int failslab_targeted;
+static __thread int make_it_fail = -1;
+
+/* MBX_FUZZ_FAILSLAB: failslab's task filter on only inside our ioctls. */
+static void fail_slab(int on)
+{
+	if (!failslab_targeted)
+		return;
+	if (make_it_fail < 0)
+		make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (make_it_fail >= 0 && pwrite(make_it_fail, on ? "1" : "0", 1, 0) != 1) {
+		printf("Bail out! make-it-fail: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static long fuzz_ioctl(struct worker *w, int c, int fd, unsigned long nr,
+		       void *arg)
+{
+	long r;
+	int e;
+
+	w->calls++;
+	w->per_cmd[c]++;
+	fail_slab(1);
+	r = ioctl(fd, nr, arg);
+	e = errno;
+	fail_slab(0);
+	errno = e;
+	if (r >= 0) {
+		w->per_ok[c]++;
+		return r;
+	}
+	e = errno;
+	if (e < 128 && (cmds[c].errnos & B(e)))
+		return r;
+	if (e == ENOMEM && allow_enomem)
+		return r;
+	w->bad++;
+	atomic_fetch_add(&total_bad, 1);
+	printf("# worker %d call %ld: %s (0x%lx) on fd %d: undocumented errno %d (%s)\n",
+	       w->id, w->calls, cmds[c].name, nr, fd, e, strerror(e));
+	fflush(stdout);
+	errno = e;
+	return r;
+}
+
+/* --- random values ------------------------------------------------------- */
+
+static uint32_t pick_name(struct worker *w)
+{
+	uint32_t n;
+
+	switch (w->sane ? 5 : below(w, 20)) {
+	case 0: return MAILBOX_PORT_NULL;
+	case 1: return MAILBOX_PORT_DEAD;
+	case 2: return (uint32_t)rnd(w);
+	case 3: return (below(w, 300) << 8) | below(w, 4);
+	case 4: n = w->names[below(w, POOL)];
+		return n ^ 1;	/* stale generation */
+	default:
+		n = w->names[below(w, POOL)];
+		return n ? n : w->names[0];
+	}
+}
+
+static void keep_name(struct worker *w, uint32_t n)
+{
+	if (n && n != MAILBOX_PORT_DEAD)
+		w->names[below(w, POOL)] = n;
+}
+
+static uint32_t pick_disp(struct worker *w)
+{
+	if (w->sane || chance(w, 85))
+		return 16 + below(w, 6);
+	switch (below(w, 4)) {
+	case 0: return 0;
+	case 1: return 22 + below(w, 10);
+	case 2: return below(w, 16);
+	default: return (uint32_t)rnd(w);
+	}
+}
+
+static uint32_t pick_flags(struct worker *w, uint32_t valid)
+{
+	if (w->sane || chance(w, 90))
+		return valid ? (uint32_t)rnd(w) & valid : 0;
+	return 1U << below(w, 32);
+}
+
+static uint32_t pick_reserved(struct worker *w)
+{
+	return w->sane || chance(w, 95) ? 0 : (uint32_t)rnd(w) | 1;
+}
+
+static uint64_t pick_timeout(struct worker *w)
+{
+	switch (below(w, 4)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return 1000 + below(w, 100000);
+	default: return below(w, 2000000);
+	}
+}
+
+/* A bad argument pointer, or @good. */
+static void *pick_ptr(struct worker *w, void *good, int percent_bad)
+{
+	if (w->sane || !chance(w, percent_bad))
+		return good;
+	switch (below(w, 4)) {
+	case 0: return NULL;
+	case 1: return unmapped_page;
+	case 2: return ro_page;
+	default: return (void *)(uintptr_t)0xffffffffff600000ULL;
+	}
+}
+
+static int pick_space_fd(struct worker *w)
+{
+	switch (below(w, 10)) {
+	case 0: return w->fds[below(w, FDPOOL)];
+	case 1: return (int)rnd(w);
+	case 2: return 0;
+	case 3: case 4: return w->space;
+	case 5: case 6: case 7: return shared_fd;
+	default: return MAILBOX_SPACE_SELF;
+	}
+}
+
+static void keep_fd(struct worker *w, int fd)
+{
+	int i = below(w, FDPOOL);
+
+	if (w->fds[i] >= 0)
+		close(w->fds[i]);
+	w->fds[i] = fd;
+}
+
+static int open_space(void)
+{
+	int fd, tries = 0;
+
+	/* ENOMEM under failslab: try again a few times. */
+	do {
+		fd = open("/dev/mailbox", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	} while (fd < 0 && (errno == ENOMEM || errno == ENFILE) && ++tries < 1000);
+	if (fd < 0) {
+		printf("Bail out! open /dev/mailbox: %s\n", strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* --- one random call of each kind ------------------------------------- */
+
+static void do_allocate(struct worker *w)
+{
+	struct mailbox_port_allocate a = {
+		.right = chance(w, 90) ? (below(w, 3) == 0 ? MAILBOX_RIGHT_PORT_SET :
+			 below(w, 5) ? MAILBOX_RIGHT_RECEIVE : MAILBOX_RIGHT_DEAD_NAME) :
+			 (uint32_t)below(w, 8),
+		.flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	if (fuzz_ioctl(w, C_ALLOCATE, w->space, cmds[C_ALLOCATE].nr,
+		       pick_ptr(w, &a, 3)) == 0) {
+		keep_name(w, a.name);
+		if (a.right == MAILBOX_RIGHT_RECEIVE && chance(w, 70)) {
+			struct mailbox_port_insert_right ir = {
+				.space_fd = MAILBOX_SPACE_SELF, .name = a.name,
+				.poly = a.name,
+				.disposition = MAILBOX_MSG_TYPE_MAKE_SEND,
+			};
+			fuzz_ioctl(w, C_INSERT, w->space, cmds[C_INSERT].nr, &ir);
+		}
+	}
+}
+
+static void do_name_op(struct worker *w, int c)
+{
+	struct mailbox_port_name_op op = {
+		.name = pick_name(w), .flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	fuzz_ioctl(w, c, w->space, cmds[c].nr, pick_ptr(w, &op, 3));
+}
+
+static void do_mod_refs(struct worker *w)
+{
+	static const int32_t deltas[] = { 0, 1, -1, 2, -2, 0xffff, -0xffff,
+					  0x10000, INT32_MIN, INT32_MAX };
+	struct mailbox_port_mod_refs m = {
+		.name = pick_name(w),
+		.right = chance(w, 90) ? below(w, 5) : (uint32_t)rnd(w),
+		.delta = deltas[below(w, sizeof(deltas) / sizeof(deltas[0]))],
+		.flags = pick_flags(w, 0),
+	};
+
+	fuzz_ioctl(w, C_MOD_REFS, w->space, cmds[C_MOD_REFS].nr,
+		   pick_ptr(w, &m, 3));
+}
+
+static void do_insert(struct worker *w)
+{
+	int target = pick_space_fd(w);
+	struct mailbox_port_insert_right ir = {
+		.space_fd = target,
+		.name = chance(w, 60) ? 0 : pick_name(w),
+		.poly = pick_name(w),
+		.disposition = pick_disp(w),
+		.flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	if (target == MAILBOX_SPACE_SELF && ir.name == 0)
+		ir.name = ir.poly;
+	if (fuzz_ioctl(w, C_INSERT, w->space, cmds[C_INSERT].nr,
+		       pick_ptr(w, &ir, 3)) == 0) {
+		if (target == shared_fd)
+			w->snames[below(w, POOL)] = ir.name;
+		else if (target == MAILBOX_SPACE_SELF || target == w->space)
+			keep_name(w, ir.name);
+	}
+}
+
+static void do_type(struct worker *w)
+{
+	struct mailbox_port_type t = {
+		.name = pick_name(w), .flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	fuzz_ioctl(w, C_TYPE, w->space, cmds[C_TYPE].nr, pick_ptr(w, &t, 3));
+}
+
+static void do_names(struct worker *w)
+{
+	static __thread uint32_t names[1024], types[1024];
+	static const uint32_t counts[] = { 0, 1, 4, 64, 1024, 0x7fffffff,
+					   0xffffffff };
+	struct mailbox_port_names n = {
+		.names = (uintptr_t)pick_ptr(w, names, 10),
+		.types = (uintptr_t)pick_ptr(w, types, 10),
+		.count = counts[below(w, sizeof(counts) / sizeof(counts[0]))],
+		.flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+	uint32_t i;
+
+	if (n.count > 1024 && chance(w, 80))
+		n.count = 1024;
+	if (chance(w, 10))
+		n.names = 0;
+	if (fuzz_ioctl(w, C_NAMES, w->space, cmds[C_NAMES].nr,
+		       pick_ptr(w, &n, 3)) == 0 && n.names == (uintptr_t)names)
+		for (i = 0; i < n.count && i < 1024; i++)
+			if (chance(w, 5))
+				keep_name(w, names[i]);
+}
+
+static void do_attr(struct worker *w, int c)
+{
+	struct mailbox_port_attr a = {
+		.name = pick_name(w),
+		.flags = c == C_SET_ATTR ? pick_flags(w, MAILBOX_ATTR_ALL) :
+					   pick_flags(w, 0),
+		.qlimit = chance(w, 80) ? 1 + below(w, 16) : (uint32_t)rnd(w),
+		.seqno = (uint32_t)rnd(w),
+		.mscount = below(w, 4),
+	};
+
+	a.reserved[0] = pick_reserved(w);
+	fuzz_ioctl(w, c, w->space, cmds[c].nr, pick_ptr(w, &a, 3));
+}
+
+static void do_move_member(struct worker *w)
+{
+	struct mailbox_port_move_member m = {
+		.member = pick_name(w),
+		.after = chance(w, 25) ? 0 : pick_name(w),
+		.flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	fuzz_ioctl(w, C_MOVE_MEMBER, w->space, cmds[C_MOVE_MEMBER].nr,
+		   pick_ptr(w, &m, 3));
+}
+
+static void do_notify(struct worker *w)
+{
+	static const uint32_t variants[] = {
+		MAILBOX_NOTIFY_DEAD_NAME, MAILBOX_NOTIFY_NO_SENDERS,
+		MAILBOX_NOTIFY_PORT_DESTROYED, MAILBOX_NOTIFY_SEND_POSSIBLE,
+		MAILBOX_NOTIFY_PORT_DELETED, MAILBOX_NOTIFY_SEND_ONCE, 0, 0x1234,
+	};
+	struct mailbox_port_request_notification r = {
+		.name = pick_name(w),
+		.variant = variants[below(w, chance(w, 90) ? 4 : 8)],
+		.sync = chance(w, 60) ? 0 : below(w, 3),
+		.notify = chance(w, 10) ? 0 : pick_name(w),
+		.disposition = chance(w, 80) ? (chance(w, 50) ?
+			MAILBOX_MSG_TYPE_MAKE_SEND_ONCE :
+			MAILBOX_MSG_TYPE_MOVE_SEND_ONCE) : pick_disp(w),
+		.flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	if (r.notify == 0 && chance(w, 80))
+		r.disposition = 0;
+	if (fuzz_ioctl(w, C_NOTIFY, w->space, cmds[C_NOTIFY].nr,
+		       pick_ptr(w, &r, 3)) == 0)
+		keep_name(w, r.previous);
+}
+
+/* Harvest the names a received message brought into the space. */
+static void harvest(struct worker *w, const uint8_t *buf, uint32_t size)
+{
+	const struct mailbox_msg_header *h = (const void *)buf;
+	uint32_t off, i, n, k;
+
+	if (size < sizeof(*h) || h->size > size)
+		return;
+	keep_name(w, h->remote_port);
+	if (!(h->bits & MAILBOX_MSGH_COMPLEX) || h->size < sizeof(*h) + 4)
+		return;
+	n = *(const uint32_t *)(buf + sizeof(*h));
+	off = sizeof(*h) + 4;
+	for (i = 0; i < n && off + 12 <= h->size; i++) {
+		const struct mailbox_msg_port_descriptor *pd = (const void *)(buf + off);
+
+		if (pd->type == MAILBOX_MSG_PORT_DESCRIPTOR) {
+			keep_name(w, pd->name);
+			off += 12;
+		} else if (pd->type == MAILBOX_MSG_OOL_PORTS_DESCRIPTOR &&
+			   off + 16 <= h->size) {
+			const struct mailbox_msg_ool_ports_descriptor *od =
+				(const void *)(buf + off);
+			uintptr_t a = od->address;
+
+			if (a >= (uintptr_t)buf && od->count < BUF / 4 &&
+			    a + 4ULL * od->count <= (uintptr_t)buf + size)
+				for (k = 0; k < od->count; k++)
+					keep_name(w, ((const uint32_t *)a)[k]);
+			off += 16;
+		} else {
+			return;
+		}
+	}
+}
+
+static void do_msg(struct worker *w)
+{
+	static __thread uint8_t sbuf[BUF] __attribute__((aligned(8)));
+	static __thread uint8_t rbuf[BUF] __attribute__((aligned(8)));
+	static __thread uint32_t arrays[4][8];
+	struct mailbox_msg_header *h = (void *)sbuf;
+	struct mailbox_msg m = { 0 };
+	uint32_t size = sizeof(*h), i, n;
+	int space = chance(w, 85) ? w->space : shared_fd;
+
+	memset(sbuf, 0, 256);
+	h->remote_port = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
+	h->local_port = chance(w, 50) ? 0 : pick_name(w);
+	h->bits = MAILBOX_MSGH_BITS(chance(w, 90) ? 17 + below(w, 5) : pick_disp(w),
+				    h->local_port ? pick_disp(w) : 0);
+	if (w->sane)
+		h->bits = MAILBOX_MSGH_BITS(19 + below(w, 3), h->local_port ? 20 + below(w, 2) : 0);
+	if (!w->sane && chance(w, 3))
+		h->bits ^= 1U << below(w, 32);
+	if (!w->sane && chance(w, 3))
+		h->voucher_port = 1;
+	h->id = (int32_t)rnd(w);
+	if (chance(w, 40)) {
+		h->bits |= MAILBOX_MSGH_COMPLEX;
+		n = w->sane || chance(w, 95) ? below(w, 5) :
+			(chance(w, 50) ? 1025 : (uint32_t)rnd(w));
+		*(uint32_t *)(sbuf + size) = n;
+		size += 4;
+		for (i = 0; i < n && i < 8; i++) {
+			if (chance(w, 70)) {
+				struct mailbox_msg_port_descriptor *pd = (void *)(sbuf + size);
+
+				pd->name = pick_name(w);
+				pd->disposition = pick_disp(w);
+				pd->type = w->sane || chance(w, 95) ?
+					   MAILBOX_MSG_PORT_DESCRIPTOR : below(w, 8);
+				if (!w->sane && chance(w, 3))
+					pd->pad1 = 1;
+				size += 12;
+			} else {
+				struct mailbox_msg_ool_ports_descriptor *od = (void *)(sbuf + size);
+				uint32_t k, c = below(w, 5);
+
+				for (k = 0; k < c; k++)
+					arrays[i & 3][k] = pick_name(w);
+				od->address = (uintptr_t)pick_ptr(w, arrays[i & 3], 10);
+				od->count = w->sane || chance(w, 95) ? c :
+					    (chance(w, 50) ? 1025 : (uint32_t)rnd(w));
+				od->disposition = pick_disp(w);
+				od->type = MAILBOX_MSG_OOL_PORTS_DESCRIPTOR;
+				if (!w->sane && chance(w, 3))
+					od->copy = 1;
+				size += 16;
+			}
+		}
+	}
+	size += 4 * below(w, 16);	/* inline data */
+
+	if (w->sane)
+		m.options = (1 + below(w, 3)) | (rnd(w) & (MAILBOX_MSG_RCV_TRAILER |
+							  MAILBOX_MSG_RCV_LARGE));
+	else
+		m.options = chance(w, 95) ? (uint32_t)rnd(w) & MAILBOX_MSG_OPTIONS_ALL :
+					    (uint32_t)rnd(w);
+	if (chance(w, 70))
+		m.options |= MAILBOX_MSG_SEND_TIMEOUT | MAILBOX_MSG_RCV_TIMEOUT;
+	m.send_timeout = pick_timeout(w);
+	m.rcv_timeout = pick_timeout(w);
+	m.send_msg = (uintptr_t)pick_ptr(w, sbuf, 3);
+	m.rcv_msg = (uintptr_t)pick_ptr(w, rbuf, 3);
+	switch (w->sane ? 19 : below(w, 20)) {
+	case 0: m.send_size = 0; break;
+	case 1: m.send_size = sizeof(*h) - 4; break;
+	case 2: m.send_size = size + 2; break;
+	case 3: m.send_size = max_msg_size; break;
+	case 4: m.send_size = max_msg_size + 4; break;
+	case 5: m.send_size = 0xfffffffc; break;
+	case 6: m.send_size = size > 28 ? size - 8 : size; break;
+	default: m.send_size = size;
+	}
+	if (m.send_size > BUF && m.send_msg == (uintptr_t)sbuf && chance(w, 50))
+		m.send_size = BUF;
+	switch (w->sane ? 9 : below(w, 10)) {
+	case 0: m.rcv_size = 0; break;
+	case 1: m.rcv_size = sizeof(*h); break;
+	case 2: m.rcv_size = 0xffffffff; break;
+	case 3: m.rcv_size = below(w, 64); break;
+	default: m.rcv_size = BUF;
+	}
+	if (m.rcv_size > BUF && chance(w, 70))
+		m.rcv_size = BUF;
+	m.rcv_name = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
+	m.reserved0 = pick_reserved(w);
+	m.reserved[1] = pick_reserved(w);
+	if (fuzz_ioctl(w, C_MSG, space, cmds[C_MSG].nr, pick_ptr(w, &m, 2)) == 0 &&
+	    (m.options & MAILBOX_MSG_RCV) && m.rcv_msg == (uintptr_t)rbuf &&
+	    space == w->space && m.rcv_size <= BUF)
+		harvest(w, rbuf, m.rcv_size);
+}
+
+static void do_port_fd(struct worker *w, int c)
+{
+	struct mailbox_port_fd f = {
+		.name = pick_name(w),
+		.disposition = c == C_EXPORT ? pick_disp(w) :
+			       (chance(w, 95) ? 0 : pick_disp(w)),
+		.flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	if (c == C_IMPORT) {
+		f.name = chance(w, 70) ? 0 : pick_name(w);
+		f.fd = chance(w, 80) ? w->fds[below(w, FDPOOL)] : pick_space_fd(w);
+	}
+	if (fuzz_ioctl(w, c, w->space, cmds[c].nr, pick_ptr(w, &f, 3)) != 0)
+		return;
+	if (c == C_IMPORT) {
+		keep_name(w, f.name);
+		return;
+	}
+	if (f.fd >= 0) {
+		if (chance(w, 30)) {
+			struct pollfd p = { .fd = f.fd, .events = POLLIN | POLLOUT };
+
+			poll(&p, 1, 0);
+		}
+		keep_fd(w, f.fd);
+	}
+}
+
+static void service_name(struct worker *w, char *s)
+{
+	memset(s, 0, MAILBOX_SERVICE_NAME_MAX);
+	switch (below(w, 12)) {
+	case 0: break;					/* empty */
+	case 1: memset(s, 'x', MAILBOX_SERVICE_NAME_MAX); break;	/* no NUL */
+	case 2: memset(s, 'y', MAILBOX_SERVICE_NAME_MAX - 1); break;	/* longest */
+	default: snprintf(s, MAILBOX_SERVICE_NAME_MAX, "fuzz.%u", below(w, 6));
+	}
+}
+
+static void do_registry(struct worker *w, int c)
+{
+	struct mailbox_service s = {
+		.name = c == C_REGISTER ? pick_name(w) :
+			(chance(w, 95) ? 0 : pick_name(w)),
+		.flags = c == C_REGISTER ? pick_flags(w, MAILBOX_REGISTER_REPLACE) :
+					   pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	service_name(w, s.service);
+	if (fuzz_ioctl(w, c, w->space, cmds[c].nr, pick_ptr(w, &s, 3)) == 0 &&
+	    c == C_LOOKUP)
+		keep_name(w, s.name);
+}
+
+static void do_unknown(struct worker *w)
+{
+	static const unsigned long dirs[] = { _IOC_NONE, _IOC_READ, _IOC_WRITE,
+					      _IOC_READ | _IOC_WRITE };
+	unsigned long nr;
+	uint8_t junk[64] = { 0 };
+	int fd = w->space;
+
+	do {
+		nr = _IOC(dirs[below(w, 4)], chance(w, 80) ? MAILBOX_IOC_MAGIC : below(w, 256),
+			  below(w, 256), chance(w, 50) ? below(w, 64) : below(w, 1 << 14));
+		/* A known command with another size or direction is unknown too. */
+	} while (nr == MAILBOX_IOC_VERSION || nr == MAILBOX_IOC_PORT_ALLOCATE ||
+		 nr == MAILBOX_IOC_PORT_DEALLOCATE || nr == MAILBOX_IOC_PORT_DESTROY ||
+		 nr == MAILBOX_IOC_PORT_MOD_REFS || nr == MAILBOX_IOC_PORT_INSERT_RIGHT ||
+		 nr == MAILBOX_IOC_PORT_TYPE || nr == MAILBOX_IOC_PORT_NAMES ||
+		 nr == MAILBOX_IOC_PORT_GET_ATTR || nr == MAILBOX_IOC_PORT_SET_ATTR ||
+		 nr == MAILBOX_IOC_PORT_MOVE_MEMBER ||
+		 nr == MAILBOX_IOC_PORT_REQUEST_NOTIFICATION || nr == MAILBOX_IOC_MSG ||
+		 nr == MAILBOX_IOC_PORT_READY_FD || nr == MAILBOX_IOC_PORT_EXPORT ||
+		 nr == MAILBOX_IOC_PORT_IMPORT || nr == MAILBOX_IOC_REGISTER ||
+		 nr == MAILBOX_IOC_LOOKUP || nr == MAILBOX_IOC_UNREGISTER ||
+		 _IOC_TYPE(nr) == 'T' /* tty/generic fd ioctls: FIONBIO, FIOCLEX... */ ||
+		 _IOC_TYPE(nr) == 0);
+	/* Mailbox commands on a ready or right fd are unknown there. */
+	if (chance(w, 20)) {
+		int i = below(w, FDPOOL);
+
+		if (w->fds[i] >= 0) {
+			fd = w->fds[i];
+			if (chance(w, 50))
+				nr = MAILBOX_IOC_MSG;
+		}
+	}
+	fuzz_ioctl(w, C_UNKNOWN, fd, nr, junk);
+}
+
+static void do_version(struct worker *w)
+{
+	struct mailbox_version v = { .flags = pick_flags(w, 0) };
+
+	v.reserved[below(w, 7)] = pick_reserved(w);
+	fuzz_ioctl(w, C_VERSION, w->space, cmds[C_VERSION].nr, pick_ptr(w, &v, 5));
+}
+
+/* Close and reopen the worker's space: every right in it goes. */
+static void do_reopen(struct worker *w)
+{
+	close(w->space);
+	w->space = open_space();
+	memset(w->names, 0, sizeof(w->names));
+}
+
+/* A short-lived child: a few calls on inherited spaces, then exit. */
+static void do_fork(struct worker *w)
+{
+	pid_t pid = fork();
+	int i, status;
+
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		struct worker c = *w;
+
+		c.rng ^= 0x9e3779b97f4a7c15ULL;
+		for (i = 0; i < 20; i++) {
+			switch (below(&c, 4)) {
+			case 0: do_msg(&c); break;
+			case 1: do_insert(&c); break;
+			case 2: do_allocate(&c); break;
+			default: do_port_fd(&c, C_EXPORT);
+			}
+		}
+		_exit(c.bad ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) == pid &&
+	    (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		w->bad++;
+		atomic_fetch_add(&total_bad, 1);
+		printf("# worker %d: forked child failed (status 0x%x)\n", w->id, status);
+	}
+}
+
+static void step(struct worker *w)
+{
+	w->sane = chance(w, 50);
+	switch (below(w, 100)) {
+	case 0 ... 1: do_version(w); break;
+	case 2 ... 11: do_allocate(w); break;
+	case 12 ... 15: do_name_op(w, C_DEALLOCATE); break;
+	case 16 ... 17: do_name_op(w, C_DESTROY); break;
+	case 18 ... 21: do_mod_refs(w); break;
+	case 22 ... 31: do_insert(w); break;
+	case 32 ... 33: do_type(w); break;
+	case 34 ... 35: do_names(w); break;
+	case 36 ... 37: do_attr(w, C_GET_ATTR); break;
+	case 38 ... 40: do_attr(w, C_SET_ATTR); break;
+	case 41 ... 44: do_move_member(w); break;
+	case 45 ... 50: do_notify(w); break;
+	case 51 ... 74: do_msg(w); break;
+	case 75 ... 77: do_port_fd(w, C_READY_FD); break;
+	case 78 ... 81: do_port_fd(w, C_EXPORT); break;
+	case 82 ... 85: do_port_fd(w, C_IMPORT); break;
+	case 86 ... 88: do_registry(w, C_REGISTER); break;
+	case 89 ... 91: do_registry(w, C_LOOKUP); break;
+	case 92 ... 93: do_registry(w, C_UNREGISTER); break;
+	case 94 ... 96: do_unknown(w); break;
+	case 97: if (chance(w, 10)) do_reopen(w); break;
+	case 98: if (chance(w, 5)) do_fork(w); break;
+	default: {
+		int i = below(w, FDPOOL);
+
+		if (w->fds[i] >= 0) {
+			close(w->fds[i]);
+			w->fds[i] = -1;
+		}
+	}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int i;
+
+	w->space = open_space();
+	for (i = 0; i < FDPOOL; i++)
+		w->fds[i] = -1;
+	while (w->calls < calls_per_worker)
+		step(w);
+	for (i = 0; i < FDPOOL; i++)
+		if (w->fds[i] >= 0)
+			close(w->fds[i]);
+	close(w->space);
+	return NULL;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x ? x : 1;
+}
+
+/* One process: NTHREAD workers; exit status = number of bad calls (capped). */
+static int run_process(int p)
+{
+	pthread_t t[NTHREAD];
+	static struct worker w[NTHREAD];
+	int started[NTHREAD];
+	long calls = 0, bad = 0, n, ok;
+	int i, k;
+
+	for (i = 0; i < NTHREAD; i++) {
+		w[i].id = p * NTHREAD + i;
+		w[i].rng = mix(seed * 0x100 + w[i].id);
+		/* Under failslab a thread may not start: run it here then. */
+		started[i] = pthread_create(&t[i], NULL, worker_main, &w[i]) == 0;
+		if (!started[i])
+			worker_main(&w[i]);
+	}
+	for (i = 0; i < NTHREAD; i++) {
+		if (started[i])
+			pthread_join(t[i], NULL);
+		calls += w[i].calls;
+		bad += w[i].bad;
+	}
+	printf("# process %d: %ld calls, %ld undocumented errnos\n", p, calls, bad);
+	for (k = 0; k < C_NR; k++) {
+		for (i = n = ok = 0; i < NTHREAD; i++) {
+			n += w[i].per_cmd[k];
+			ok += w[i].per_ok[k];
+		}
+		printf("#   %-26s %8ld calls %8ld succeeded\n", cmds[k].name, n, ok);
+	}
+	fflush(stdout);
+	return bad > 100 ? 100 : (int)bad;
+}
+
+int main(void)
+{
+	const char *s = getenv("MBX_FUZZ_SEED");
+	const char *c = getenv("MBX_FUZZ_CALLS");
+	long total = c ? atol(c) : 20000;
+	struct mailbox_version v = { 0 };
+	pid_t pids[NPROC];
+	int i, status, fails = 0, timeout_s;
+	time_t start = time(NULL);
+
+	seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	failslab_targeted = getenv("MBX_FUZZ_FAILSLAB") != NULL;
+	allow_enomem = failslab_targeted || getenv("MBX_FUZZ_ENOMEM") != NULL;
+	calls_per_worker = (total + NWORKERS - 1) / NWORKERS;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n1..1\n");
+	printf("# fuzz: seed %" PRIu64 " (replay: MBX_FUZZ_SEED=%" PRIu64 "), %ld calls, %d processes x %d threads\n",
+	       seed, seed, total, NPROC, NTHREAD);
+
+	unmapped_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(unmapped_page, 4096);
+	ro_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro_page == MAP_FAILED)
+		ro_page = (void *)1;
+	signal(SIGPIPE, SIG_IGN);
+
+	shared_fd = open_space();
+	if (ioctl(shared_fd, MAILBOX_IOC_VERSION, &v) == 0)
+		max_msg_size = v.max_msg_size;
+
+	for (i = 0; i < NPROC; i++) {
+		int tries = 0;
+
+		do {
+			pids[i] = fork();
+		} while (pids[i] < 0 && ++tries < 1000);
+		if (pids[i] < 0) {
+			printf("Bail out! fork: %s\n", strerror(errno));
+			return 1;
+		}
+		if (pids[i] == 0)
+			_exit(run_process(i));
+	}
+	close(shared_fd);
+
+	/* Watchdog: generous, every wait inside is bounded. */
+	timeout_s = 60 + (int)(total / 200);
+	for (i = 0; i < NPROC; i++) {
+		for (;;) {
+			pid_t r = waitpid(pids[i], &status, WNOHANG);
+
+			if (r == pids[i])
+				break;
+			if (time(NULL) - start > timeout_s) {
+				printf("# process %d hung for %d s: killing it\n", i, timeout_s);
+				kill(pids[i], SIGKILL);
+				waitpid(pids[i], &status, 0);
+				fails++;
+				break;
+			}
+			usleep(20000);
+		}
+		if (WIFSIGNALED(status)) {
+			printf("# process %d killed by signal %d\n", i, WTERMSIG(status));
+			fails++;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status)) {
+			printf("# process %d: %d undocumented errnos\n", i, WEXITSTATUS(status));
+			fails++;
+		}
+	}
+	printf("# fuzz: %ld calls in %ld s, seed %" PRIu64 "\n", total,
+	       (long)(time(NULL) - start), seed);
+	printf("%s 1 fuzz_seed_%" PRIu64 "\n", fails ? "not ok" : "ok", seed);
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",
+	       fails ? 0 : 1, fails ? 1 : 0);
+	return fails ? 1 : 0;
+}
