@@ -74,6 +74,8 @@ void mbx_notify_deliver(struct mbx_msg *msg)
 {
 	struct mbx_port *port = msg->dest.port;
 
+	/* Counted when sent, like a message: received or destroyed later. */
+	mbx_stat_add(MBX_STAT_TOTAL_NOTIFICATIONS, 1);
 	spin_lock(&port->lock);
 	if (!port->active) {
 		spin_unlock(&port->lock);
@@ -82,7 +84,6 @@ void mbx_notify_deliver(struct mbx_msg *msg)
 	}
 	mbx_enqueue_locked(port, msg, false);
 	spin_unlock(&port->lock);
-	mbx_stat_add(MBX_STAT_TOTAL_NOTIFICATIONS, 1);
 }
 
 void mbx_notify_deliver_list(struct list_head *msgs)
@@ -127,7 +128,7 @@ static void mbx_request_fire_locked(struct mbx_request *req, s32 id,
  * @port: the port, locked, just marked dead
  * @fire: gets the dead-name notifications to deliver
  * @destroy: gets the unfired no-senders/port-destroyed notifications, to
- *           destroy (their send-once rights fire send-once notifications)
+ *           free (their send-once rights fire send-once notifications)
  */
 void mbx_notify_port_dead_locked(struct mbx_port *port,
 				 struct list_head *fire,

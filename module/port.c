@@ -77,6 +77,8 @@ static bool mbx_port_hand_over(struct mbx_port *port, struct mbx_msg *pd)
 {
 	struct mbx_port *dest = pd->dest.port;
 
+	/* Sent now; destroyed below if it cannot be queued. */
+	mbx_stat_add(MBX_STAT_TOTAL_NOTIFICATIONS, 1);
 	pd->rights[0].port = mbx_port_get(port);
 	pd->rights[0].type = MAILBOX_MSG_TYPE_PORT_RECEIVE;
 	pd->nr_rights = 1;
@@ -151,8 +153,9 @@ void mbx_port_destroy(struct mbx_port *port)
 		p->msgcount = 0;
 		mbx_notify_port_dead_locked(p, &fire, &destroy);
 		spin_unlock(&p->lock);
+		/* A port-destroyed notification that could not be queued. */
 		if (pd)
-			list_add_tail(&pd->link, &destroy);
+			list_add_tail(&pd->link, &msgs);
 
 		wake_up_all(&p->rcv_wait);
 		wake_up_all(&p->send_wait);
@@ -165,7 +168,11 @@ void mbx_port_destroy(struct mbx_port *port)
 		}
 
 		mbx_notify_deliver_list(&fire);
-		list_splice_tail_init(&destroy, &msgs);
+		/* Requests that never fired: never sent, just freed. */
+		list_for_each_entry_safe(msg, tmp, &destroy, link) {
+			list_del(&msg->link);
+			mbx_msg_free(msg);
+		}
 		list_for_each_entry_safe(msg, tmp, &msgs, link) {
 			list_del(&msg->link);
 			mbx_msg_destroy_deferred(msg, &ports);
