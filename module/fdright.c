@@ -79,16 +79,8 @@ int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg)
 		return -EFAULT;
 	if (args.flags || args.reserved)
 		return -EINVAL;
-	switch (args.disposition) {
-	case MAILBOX_MSG_TYPE_MAKE_SEND:
-	case MAILBOX_MSG_TYPE_COPY_SEND:
-	case MAILBOX_MSG_TYPE_MOVE_SEND:
-	case MAILBOX_MSG_TYPE_MAKE_SEND_ONCE:
-	case MAILBOX_MSG_TYPE_MOVE_SEND_ONCE:
-		break;
-	default:
+	if (!mbx_send_disposition_valid(args.disposition))
 		return -EINVAL;
-	}
 
 	fr = kzalloc(sizeof(*fr), GFP_KERNEL_ACCOUNT);
 	if (!fr)

@@ -243,6 +243,13 @@ struct mbx_txn {
 	struct mbx_txn_rec small[MBX_TXN_SMALL];
 };
 
+/* A disposition that yields a send or send-once right (no MOVE_RECEIVE). */
+static inline bool mbx_send_disposition_valid(u32 disposition)
+{
+	return disposition >= MAILBOX_MSG_TYPE_MOVE_SEND &&
+	       disposition <= MAILBOX_MSG_TYPE_MAKE_SEND_ONCE;
+}
+
 static inline void mbx_txn_init(struct mbx_txn *txn)
 {
 	txn->n = 0;

@@ -146,12 +146,6 @@ void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports)
 	mbx_msg_destroy(msg);
 }
 
-static bool mbx_disposition_valid(u32 disposition)
-{
-	return disposition >= MAILBOX_MSG_TYPE_MOVE_SEND &&
-	       disposition <= MAILBOX_MSG_TYPE_MAKE_SEND_ONCE;
-}
-
 static bool mbx_port_full_locked(struct mbx_port *port, struct mbx_msg *msg)
 {
 	/* Mach: a send-once right can always send. */
@@ -366,8 +360,8 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	/* A reply name and a reply disposition go together. */
 	if ((hdr.bits & ~(MAILBOX_MSGH_REMOTE_MASK | MAILBOX_MSGH_LOCAL_MASK |
 			  MAILBOX_MSGH_COMPLEX)) ||
-	    hdr.voucher_port || !mbx_disposition_valid(remote) ||
-	    (local && !mbx_disposition_valid(local)) ||
+	    hdr.voucher_port || !mbx_send_disposition_valid(remote) ||
+	    (local && !mbx_send_disposition_valid(local)) ||
 	    has_reply != !!local) {
 		args->status = MAILBOX_SEND_INVALID_HEADER;
 		return -EINVAL;
