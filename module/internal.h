@@ -378,6 +378,8 @@ struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno,
 				   struct list_head *fire);
 void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire);
 void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync);
+int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
+		    const struct mbx_timeout *t);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
 
 /* fdright.c */

@@ -465,6 +465,29 @@ static void mbx_fill_trailer(struct mailbox_msg_trailer *tr,
 	tr->sender_gid = from_kgid_munged(current_user_ns(), msg->gid);
 }
 
+/**
+ * mbx_rcv_give_up() - should a receiver that found nothing stop waiting?
+ * @args: the MAILBOX_IOC_MSG arguments; status set when giving up
+ * @ret: the result of the last wait (0, -ETIMEDOUT or -EINTR)
+ * @t: the receive timeout
+ *
+ * Return: 0 to wait (again), or the errno to give up with.
+ */
+int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
+		    const struct mbx_timeout *t)
+{
+	if (ret) {
+		args->status = ret == -EINTR ? MAILBOX_RCV_INTERRUPTED :
+			       MAILBOX_RCV_TIMED_OUT;
+		return ret;
+	}
+	if (t->nowait) {
+		args->status = MAILBOX_RCV_TIMED_OUT;
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 /*
  * Wait for a message that fits. Return: the dequeued message, or an
  * ERR_PTR with @args->status and @args->rcv_size set.
@@ -529,16 +552,9 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 			spin_lock(&port->lock);
 			continue;
 		}
-		if (ret) {
-			args->status = ret == -EINTR ? MAILBOX_RCV_INTERRUPTED :
-				       MAILBOX_RCV_TIMED_OUT;
+		ret = mbx_rcv_give_up(args, ret, t);
+		if (ret)
 			break;
-		}
-		if (t->nowait) {
-			args->status = MAILBOX_RCV_TIMED_OUT;
-			ret = -EAGAIN;
-			break;
-		}
 		ret = mbx_wait_locked(port, &port->rcv_wait, t);
 	}
 	/* Leaving without a message: pass on a wake-up we may have taken. */

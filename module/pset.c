@@ -437,16 +437,9 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 			}
 			continue;
 		}
-		if (ret) {
-			args->status = ret == -EINTR ? MAILBOX_RCV_INTERRUPTED :
-				       MAILBOX_RCV_TIMED_OUT;
+		ret = mbx_rcv_give_up(args, ret, t);
+		if (ret)
 			break;
-		}
-		if (t->nowait) {
-			args->status = MAILBOX_RCV_TIMED_OUT;
-			ret = -EAGAIN;
-			break;
-		}
 		ret = mbx_pset_wait_locked(pset, t);
 	}
 	/*

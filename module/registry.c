@@ -416,15 +416,13 @@ int mbx_ioctl_unregister(struct mbx_space *space, void __user *uarg)
 	return ret;
 }
 
-/* @port died: remove the services that name it. */
-void mbx_registry_port_died(struct mbx_port *port)
+/* Remove the services naming @port, or every service if @port is NULL. */
+static void mbx_registry_remove(struct mbx_port *port)
 {
 	struct mbx_svc_ns *ns, *ns_tmp;
 	LIST_HEAD(gone_ns);
 	LIST_HEAD(gone);
 
-	if (!atomic_read(&port->nr_services))
-		return;
 	mutex_lock(&mbx_registry_lock);
 	list_for_each_entry_safe(ns, ns_tmp, &mbx_svc_namespaces, link) {
 		struct rb_node *node = rb_first(&ns->services);
@@ -434,7 +432,7 @@ void mbx_registry_port_died(struct mbx_port *port)
 
 			svc = rb_entry(node, struct mbx_service, node);
 			node = rb_next(node);
-			if (svc->right.port == port)
+			if (!port || svc->right.port == port)
 				mbx_service_remove(svc, &gone);
 		}
 		mbx_svc_ns_retire(ns, &gone_ns);
@@ -443,26 +441,15 @@ void mbx_registry_port_died(struct mbx_port *port)
 	mbx_services_free(&gone, &gone_ns);
 }
 
+/* @port died: remove the services that name it. */
+void mbx_registry_port_died(struct mbx_port *port)
+{
+	if (atomic_read(&port->nr_services))
+		mbx_registry_remove(port);
+}
+
 /* Module unload: no space is open, so every service left is dead. */
 void mbx_registry_exit(void)
 {
-	struct mbx_svc_ns *ns, *ns_tmp;
-	LIST_HEAD(gone_ns);
-	LIST_HEAD(gone);
-
-	mutex_lock(&mbx_registry_lock);
-	list_for_each_entry_safe(ns, ns_tmp, &mbx_svc_namespaces, link) {
-		struct rb_node *node = rb_first(&ns->services);
-
-		while (node) {
-			struct mbx_service *svc;
-
-			svc = rb_entry(node, struct mbx_service, node);
-			node = rb_next(node);
-			mbx_service_remove(svc, &gone);
-		}
-		mbx_svc_ns_retire(ns, &gone_ns);
-	}
-	mutex_unlock(&mbx_registry_lock);
-	mbx_services_free(&gone, &gone_ns);
+	mbx_registry_remove(NULL);
 }

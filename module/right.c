@@ -123,8 +123,6 @@ int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
 		return -ENOENT;
 	if (!(entry->type & need))
 		return mbx_missing_right_error(entry, need);
-	if (!txn->rec)
-		mbx_txn_init(txn);	/* a zero-initialised transaction */
 	if (WARN_ON_ONCE(txn->n >= txn->max))
 		return -EINVAL;
 
