@@ -123,10 +123,11 @@ static void service(int which, int generation)
 	mach_port_t port;
 	kern_return_t kr;
 
+	/* Said first: a client may find the service as soon as it is in. */
+	printf("%s[%d]: checking in as %s\n", tag, generation, svc);
 	kr = bootstrap_check_in(bootstrap_port, svc, &port);
 	if (kr != KERN_SUCCESS)
 		die(tag, "check-in", kr);
-	printf("%s[%d]: checked in as %s\n", tag, generation, svc);
 	step_done('r');
 
 	for (;;) {
