@@ -442,6 +442,16 @@ kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
 		names_free((uint32_t *)n, cap);
 		names_free((uint32_t *)t, cap);
 		n = t = 0;
+	} else {
+		/* Keep only the pages vm_deallocate(count * 4) will free. */
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		size_t used = (pn.count * sizeof(uint32_t) + page - 1) & ~(page - 1);
+		size_t got = (cap * sizeof(uint32_t) + page - 1) & ~(page - 1);
+
+		if (got > used) {
+			munmap((void *)(n + used), got - used);
+			munmap((void *)(t + used), got - used);
+		}
 	}
 	*names = (mach_port_name_array_t)n;
 	*types = (mach_port_type_array_t)t;
