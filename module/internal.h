@@ -20,6 +20,10 @@
  *                    looks at the name (as XNU's ipc_right_check does).
  * struct mbx_msg     a queued message; owns the destination right it was
  *                    sent through and the reply right it carries.
+ * struct mbx_ool     out-of-line memory of one descriptor (ool.c): a
+ *                    reference on an unlinked shmem file holding the bytes,
+ *                    owned by its message and dropped when the message is
+ *                    freed; a receiver's mapping holds its own reference.
  * struct mbx_right   a right in flight (taken out of a space by copyin, not
  *                    yet put into a space by copyout): a port reference plus
  *                    one send or send-once right counted in the port. Also

@@ -625,6 +625,74 @@ TEST_F(mailbox, a_mapping_that_cannot_be_made_puts_the_message_back)
 	munmap(src, 16 << 20);
 }
 
+TEST_F(mailbox, ool_message_sent_and_received_through_segment_arrays)
+{
+	static struct mb_cmsg m;
+	unsigned char *src = map(2 * PG), *dst;
+	unsigned char r1[MB_HDR_SIZE + 6], r2[64];
+	struct mailbox_msg_ool_descriptor d;
+	struct mailbox_iov si[2], ri[2];
+	struct mailbox_msg args = { 0 };
+
+	ASSERT_NE(NULL, src);
+	fill(src, 2 * PG, 12);
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 31);
+	cmsg_ool(&m, src, 2 * PG, 0);
+	/* The descriptor split between the two send segments. */
+	si[0] = (struct mailbox_iov){ (uintptr_t)m.buf, MB_HDR_SIZE + 10 };
+	si[1] = (struct mailbox_iov){ (uintptr_t)m.buf + MB_HDR_SIZE + 10,
+				      m.len - MB_HDR_SIZE - 10 };
+	args.send_msg = (uintptr_t)si;
+	args.send_size = 2;
+	args.options = MAILBOX_MSG_SEND | MAILBOX_MSG_SEND_IOV;
+	ASSERT_EQ(0, mb_msg(self->fd, &args));
+	ri[0] = (struct mailbox_iov){ (uintptr_t)r1, sizeof(r1) };
+	ri[1] = (struct mailbox_iov){ (uintptr_t)r2, sizeof(r2) };
+	memset(&args, 0, sizeof(args));
+	args.rcv_msg = (uintptr_t)ri;
+	args.rcv_size = 2;
+	args.rcv_name = self->pb;
+	args.options = MAILBOX_MSG_RCV | MAILBOX_MSG_RCV_IOV | MAILBOX_MSG_RCV_TIMEOUT;
+	ASSERT_EQ(0, mb_msg(self->fd2, &args));
+	EXPECT_EQ(m.len, args.rcv_size);
+	EXPECT_EQ(31, ((struct mailbox_msg_header *)r1)->id);
+	/* The descriptor: 2 bytes of it in r1, the rest in r2. */
+	memcpy(&d, r1 + MB_HDR_SIZE + MB_BODY_SIZE, 2);
+	memcpy((char *)&d + 2, r2, sizeof(d) - 2);
+	EXPECT_EQ(MAILBOX_MSG_OOL_DESCRIPTOR, d.type);
+	EXPECT_EQ(2 * PG, d.size);
+	dst = (void *)(uintptr_t)d.address;
+	ASSERT_NE(NULL, dst);
+	EXPECT_TRUE(same(dst, 2 * PG, 12));
+	munmap(dst, 2 * PG);
+	munmap(src, 2 * PG);
+}
+
+TEST_F(mailbox, ool_memory_in_a_moved_receive_rights_queue_dies_with_it)
+{
+	static struct mb_cmsg m;
+	unsigned char *src = map(PG);
+	__u32 inner, sinner, status;
+
+	ASSERT_NE(NULL, src);
+	/* A message with OOL memory queued on a port ... */
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &inner));
+	ASSERT_EQ(0, mb_insert(self->fd, MAILBOX_SPACE_SELF, &(__u32){ inner },
+			       inner, MAILBOX_MSG_TYPE_MAKE_SEND));
+	sinner = inner;
+	mb_cmsg_init(&m, sinner, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, src, PG, 0);
+	ASSERT_EQ(0, mb_cmsg_send(self->fd, &m, &status));
+	/* ... whose receive right travels to B's port, which then dies. */
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 2);
+	mb_cmsg_port(&m, inner, MAILBOX_MSG_TYPE_MOVE_RECEIVE);
+	ASSERT_EQ(0, mb_cmsg_send(self->fd, &m, &status));
+	EXPECT_EQ(PG, ool_bytes());
+	ASSERT_EQ(0, mb_destroy(self->fd2, self->pb));
+	EXPECT_EQ(0, ool_bytes());
+	munmap(src, PG);
+}
+
 TEST_F(mailbox, version_reports_ool_and_iov)
 {
 	struct mailbox_version v;
