@@ -234,13 +234,13 @@ struct mbx_msg {
 	u32 size;			/* header + body */
 	u32 bits;			/* header bits as sent */
 	s32 id;
+	u32 nr_ool;			/* out-of-line memory descriptors */
 	struct mbx_right dest;		/* the right the message was sent through */
 	struct mbx_right reply;		/* the reply right carried, if any */
 	u32 nr_rights;			/* rights carried by descriptors */
 	u32 ool_bytes;			/* names of port arrays, on receive */
 	bool carries_receive;		/* a descriptor moves a receive right */
 	struct mbx_right *rights;	/* @nr_rights, in descriptor order */
-	u32 nr_ool;			/* out-of-line memory descriptors */
 	struct mbx_ool *ool;		/* @nr_ool, in descriptor order */
 	struct pid *pid;		/* sender's thread group */
 	kuid_t uid;
