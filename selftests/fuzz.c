@@ -485,15 +485,21 @@ static void do_notify(struct worker *w)
 		keep_name(w, r.previous);
 }
 
-/* Harvest the names a received message brought into the space. */
-static void harvest(struct worker *w, const uint8_t *buf, uint32_t size)
+/*
+ * Harvest the names a received message brought into the space (@names:
+ * the worker's own space) and unmap the out-of-line memory it brought into
+ * the process (any space).
+ */
+static void harvest(struct worker *w, const uint8_t *buf, uint32_t size,
+		    int names)
 {
 	const struct mailbox_msg_header *h = (const void *)buf;
 	uint32_t off, i, n, k;
 
 	if (size < sizeof(*h) || h->size > size)
 		return;
-	keep_name(w, h->remote_port);
+	if (names)
+		keep_name(w, h->remote_port);
 	if (!(h->bits & MAILBOX_MSGH_COMPLEX) || h->size < sizeof(*h) + 4)
 		return;
 	n = *(const uint32_t *)(buf + sizeof(*h));
@@ -502,7 +508,8 @@ static void harvest(struct worker *w, const uint8_t *buf, uint32_t size)
 		const struct mailbox_msg_port_descriptor *pd = (const void *)(buf + off);
 
 		if (pd->type == MAILBOX_MSG_PORT_DESCRIPTOR) {
-			keep_name(w, pd->name);
+			if (names)
+				keep_name(w, pd->name);
 			off += 12;
 		} else if (pd->type == MAILBOX_MSG_OOL_DESCRIPTOR &&
 			   off + 16 <= h->size) {
@@ -520,7 +527,7 @@ static void harvest(struct worker *w, const uint8_t *buf, uint32_t size)
 				(const void *)(buf + off);
 			uintptr_t a = od->address;
 
-			if (a >= (uintptr_t)buf && od->count < BUF / 4 &&
+			if (names && a >= (uintptr_t)buf && od->count < BUF / 4 &&
 			    a + 4ULL * od->count <= (uintptr_t)buf + size)
 				for (k = 0; k < od->count; k++)
 					keep_name(w, ((const uint32_t *)a)[k]);
@@ -608,7 +615,7 @@ static void do_msg(struct worker *w)
 	struct mailbox_msg m = { 0 };
 	uint32_t size = sizeof(*h), i, n, cnt;
 	int space = chance(w, 85) ? w->space : shared_fd;
-	int dealloc = 0;
+	int dealloc = 0, err;
 
 	memset(sbuf, 0, 256);
 	h->remote_port = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
@@ -724,10 +731,16 @@ static void do_msg(struct worker *w)
 	m.rcv_name = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
 	m.reserved0 = pick_reserved(w);
 	m.reserved[1] = pick_reserved(w);
-	if (fuzz_ioctl(w, C_MSG, space, cmds[C_MSG].nr, pick_ptr(w, &m, 2)) == 0 &&
-	    (m.options & MAILBOX_MSG_RCV) && space == w->space && m.rcv_size <= BUF &&
+	/* Only what this call writes is parsed (and unmapped). */
+	memset(rbuf, 0, 256);
+	m.status = 0;
+	err = fuzz_ioctl(w, C_MSG, space, cmds[C_MSG].nr, pick_ptr(w, &m, 2)) < 0 ?
+	      errno : 0;
+	/* BODY_ERROR: delivered, but a descriptor's right was not named. */
+	if ((err == 0 || (m.status == MAILBOX_RCV_BODY_ERROR && err != ENOMEM)) &&
+	    (m.options & MAILBOX_MSG_RCV) && m.rcv_size <= BUF &&
 	    (m.rcv_msg == (uintptr_t)rbuf || m.rcv_msg == (uintptr_t)riov))
-		harvest(w, rbuf, m.rcv_size);
+		harvest(w, rbuf, m.rcv_size, err == 0 && space == w->space);
 	if (dealloc)
 		ool_region(1);	/* the send may have unmapped some of it */
 }
