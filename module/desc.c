@@ -177,7 +177,7 @@ int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
 	if (!total)
 		return 0;
 
-	c.src = kvmalloc_array(total, sizeof(*c.src), GFP_KERNEL);
+	c.src = kvmalloc_array(total, sizeof(*c.src), GFP_KERNEL_ACCOUNT);
 	msg->rights = kvcalloc(total, sizeof(*msg->rights), GFP_KERNEL_ACCOUNT);
 	if (!c.src || !msg->rights) {
 		kvfree(c.src);

@@ -45,9 +45,16 @@ static int mbx_open(struct inode *inode, struct file *file)
 {
 	struct mbx_space *space;
 
+	int ret;
+
 	space = mbx_space_create();
 	if (!space)
 		return -ENOMEM;
+	ret = mbx_limits_open(space, file);
+	if (ret) {
+		mbx_space_destroy(space);
+		return ret;
+	}
 	file->private_data = space;
 	return nonseekable_open(inode, file);
 }

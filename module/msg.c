@@ -95,6 +95,7 @@ struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp)
 	msg->ool_bytes = 0;
 	msg->carries_receive = false;
 	msg->rights = NULL;
+	msg->user = NULL;
 	msg->pid = get_pid(task_tgid(current));
 	msg->uid = current_euid();
 	msg->gid = current_egid();
@@ -114,6 +115,7 @@ void mbx_msg_free(struct mbx_msg *msg)
 		mbx_right_release(&msg->rights[k]);
 	kvfree(msg->rights);
 	put_pid(msg->pid);
+	mbx_uncharge_msg(msg);
 	mbx_stat_add(MBX_STAT_MESSAGES, -1);
 	mbx_stat_add(MBX_STAT_MESSAGE_BYTES, -(long)msg->size);
 	kvfree(msg);
@@ -367,10 +369,17 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 		return -EINVAL;
 	}
 
+	mbx_txn_init(&txn);
 	msg = mbx_msg_alloc(size, GFP_KERNEL_ACCOUNT);
 	if (!msg) {
 		args->status = MAILBOX_SEND_NO_BUFFER;
 		return -ENOMEM;
+	}
+	/* Per-user limits: ENOBUFS before any right is taken. */
+	ret = mbx_charge_msg(space, msg);
+	if (ret) {
+		args->status = MAILBOX_SEND_NO_BUFFER;
+		goto out_free;
 	}
 	if (copy_from_user(msg->body, ubuf + MBX_HEADER_SIZE,
 			   size - MBX_HEADER_SIZE)) {
@@ -381,7 +390,6 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	msg->bits = hdr.bits;
 	msg->id = hdr.id;
 
-	mbx_txn_init(&txn);
 	if (hdr.bits & MAILBOX_MSGH_COMPLEX) {
 		ret = mbx_desc_parse(msg, &src, &args->status);
 		if (ret)
@@ -389,7 +397,7 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 		if (msg->nr_rights + 2 > MBX_TXN_SMALL) {
 			txn.max = msg->nr_rights + 2;
 			txn.rec = kvmalloc_array(txn.max, sizeof(*txn.rec),
-						 GFP_KERNEL);
+						 GFP_KERNEL_ACCOUNT);
 			if (!txn.rec) {
 				args->status = MAILBOX_SEND_NO_BUFFER;
 				ret = -ENOMEM;
@@ -649,7 +657,7 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 			goto out_requeue_fault;
 	} else if (msg->nr_rights) {
 		names = kvmalloc_array(msg->nr_rights, sizeof(*names),
-				       GFP_KERNEL);
+				       GFP_KERNEL_ACCOUNT);
 		if (!names) {
 			mbx_requeue(port, msg, seqno);
 			args->status = MAILBOX_RCV_BODY_ERROR;
