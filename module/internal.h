@@ -462,6 +462,7 @@ void mbx_uncharge_msg(struct mbx_msg *msg);
 int mbx_charge_name(struct mbx_space *space);
 void mbx_uncharge_name(struct mbx_space *space);
 void mbx_limits_debugfs(struct dentry *dir);
+void mbx_limits_exit(void);
 
 /* main.c */
 struct mbx_space *mbx_space_from_fd(int fd, struct fd *f);

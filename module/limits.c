@@ -255,6 +255,12 @@ void mbx_uncharge_name(struct mbx_space *space)
 	atomic_long_dec(&space->user->names);
 }
 
+/* Module unload: every space, port and message is gone, so every user. */
+void mbx_limits_exit(void)
+{
+	WARN_ON_ONCE(!hash_empty(mbx_users));
+}
+
 /* debugfs "users": one line per user with a live space or charge. */
 static int mbx_users_show(struct seq_file *m, void *unused)
 {

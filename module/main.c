@@ -231,6 +231,7 @@ static void __exit mbx_exit(void)
 	misc_deregister(&mbx_misc);
 	/* No file is open: every registered port is dead. */
 	mbx_registry_exit();
+	mbx_limits_exit();
 	mbx_stats_exit();
 	mbx_entry_cache_exit();
 	mbx_port_cache_exit();
