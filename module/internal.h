@@ -79,6 +79,7 @@
 
 #include <linux/atomic.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -410,6 +411,8 @@ int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
 
 /* fdright.c */
+int mbx_anon_fd(const char *name, const struct file_operations *fops,
+		void *priv, int flags, struct file **filep);
 int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_port_import(struct mbx_space *space, void __user *uarg);
 
