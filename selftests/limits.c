@@ -33,35 +33,32 @@ static const char * const param_names[] = {
 
 #define NPARAMS		4
 
-static int param_get(const char *name, unsigned long *v)
+/* Read (@set false) or write one number in the file @dir@name. */
+static int num_file(const char *dir, const char *name, unsigned long *v,
+		    bool set)
 {
 	char path[256];
 	FILE *f;
 	int ok;
 
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = fopen(path, "r");
+	snprintf(path, sizeof(path), "%s%s", dir, name);
+	f = fopen(path, set ? "w" : "r");
 	if (!f)
 		return -1;
-	ok = fscanf(f, "%lu", v) == 1;
-	fclose(f);
+	ok = set ? fprintf(f, "%lu\n", *v) > 0 : fscanf(f, "%lu", v) == 1;
+	if (fclose(f))
+		ok = 0;
 	return ok ? 0 : -1;
+}
+
+static int param_get(const char *name, unsigned long *v)
+{
+	return num_file(PARAMS, name, v, false);
 }
 
 static int param_set(const char *name, unsigned long v)
 {
-	char path[256];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	ok = fprintf(f, "%lu\n", v) > 0;
-	if (fclose(f))
-		ok = 0;
-	return ok ? 0 : -1;
+	return num_file(PARAMS, name, &v, true);
 }
 
 /* Open a space as @uid (real and effective), without capabilities. */
@@ -601,25 +598,16 @@ static bool memcg_setup(void)
 
 static long memcg_current(void)
 {
-	long v = -1;
-	FILE *f = fopen(CG_DIR "/memory.current", "r");
+	unsigned long v;
 
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	return num_file(CG_DIR, "/memory.current", &v, false) ? -1 : (long)v;
 }
 
 static int memcg_enter(pid_t pid)
 {
-	FILE *f = fopen(CG_DIR "/cgroup.procs", "w");
+	unsigned long v = pid;
 
-	if (!f)
-		return -1;
-	fprintf(f, "%d\n", pid);
-	return fclose(f);
+	return num_file(CG_DIR, "/cgroup.procs", &v, true);
 }
 
 /* Child <-> parent checkpoints over two pipes. */
