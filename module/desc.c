@@ -137,6 +137,10 @@ static int mbx_desc_ool_copyin(struct mbx_msg *msg, u32 off, u8 type,
 	memcpy(&od, msg->body + off, sizeof(od));
 	o = &msg->ool[(*j)++];
 	if (od.size) {
+		/* Per-user limits count out-of-line bytes too. */
+		ret = mbx_charge_msg_ool(msg, od.size);
+		if (ret)
+			return ret;
 		ret = mbx_ool_copyin(o, u64_to_user_ptr(od.address), od.size);
 		if (ret)
 			return ret;
@@ -161,7 +165,7 @@ static int mbx_desc_parse_ool(struct mbx_msg *msg, u32 nr_ool, u32 *status)
 	}
 	msg->nr_ool = nr_ool;
 	ret = mbx_desc_walk(msg, mbx_desc_ool_copyin, &j);
-	if (ret == -ENOMEM)
+	if (ret == -ENOMEM || ret == -ENOBUFS)
 		*status = MAILBOX_SEND_NO_BUFFER;
 	else if (ret == -EINTR)
 		*status = MAILBOX_SEND_INTERRUPTED;
@@ -259,7 +263,7 @@ int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
 	if (!total)
 		return 0;
 
-	c.src = kvmalloc_array(total, sizeof(*c.src), GFP_KERNEL);
+	c.src = kvmalloc_array(total, sizeof(*c.src), GFP_KERNEL_ACCOUNT);
 	msg->rights = kvcalloc(total, sizeof(*msg->rights), GFP_KERNEL_ACCOUNT);
 	if (!c.src || !msg->rights) {
 		kvfree(c.src);

@@ -67,6 +67,37 @@ static const struct file_operations mbx_fdright_fops = {
 	.llseek = no_llseek,
 };
 
+/**
+ * mbx_anon_fd() - reserve an fd and make an anonymous-inode file for @priv
+ * @name: the file's name, "[mailbox-...]"
+ * @fops: its operations
+ * @priv: its private_data
+ * @flags: open flags for anon_inode_getfile()
+ * @filep: set to the file on success
+ *
+ * The caller then either installs the fd (fd_install()) or gives both back
+ * (put_unused_fd(), then fput(), which calls @fops->release on @priv).
+ *
+ * Return: the fd, or a negative errno with nothing to undo.
+ */
+int mbx_anon_fd(const char *name, const struct file_operations *fops,
+		void *priv, int flags, struct file **filep)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	file = anon_inode_getfile(name, fops, priv, flags);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	*filep = file;
+	return fd;
+}
+
 int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg)
 {
 	struct mailbox_port_fd args;
@@ -87,16 +118,11 @@ int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg)
 		return -ENOMEM;
 	mutex_init(&fr->lock);
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = mbx_anon_fd("[mailbox-right]", &mbx_fdright_fops, fr, O_RDWR,
+			 &file);
 	if (fd < 0) {
 		ret = fd;
 		goto out_free;
-	}
-	file = anon_inode_getfile("[mailbox-right]", &mbx_fdright_fops, fr,
-				  O_RDWR);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto out_put_fd;
 	}
 	/* From here on, fput() frees @fr and whatever right it holds. */
 
@@ -128,8 +154,6 @@ out_unlock:
 	put_unused_fd(fd);
 	return ret;
 
-out_put_fd:
-	put_unused_fd(fd);
 out_free:
 	mutex_destroy(&fr->lock);
 	kfree(fr);

@@ -64,17 +64,26 @@
  * (prepare_to_wait, wake_up of a queue with waiters) or with no lock.
  * Pollers (readyfd.c) read a port's or set's state under its lock after
  * poll_wait(), so a waker holding that lock cannot miss them.
+ * mbx_users_lock (spinlock, limits.c) protects the per-user table; it is a
+ * leaf: taken under any of the above, nothing is taken under it. Per-user
+ * counts are atomics, charged without a lock.
  *
  * Rights accounting (as XNU): port->srights counts send rights, one per
  * space entry holding SEND (whatever its user references) plus one per
  * message carrying a send right; port->sorights counts send-once rights
  * likewise. port->mscount counts MAKE_SEND operations.
+ *
+ * Per-user limits (limits.c, Documentation/limits.rst): a space's user is
+ * the real uid it was opened with; a port is charged to the user of the
+ * space that allocated it until it dies, a sent message to the sender's user
+ * until it is freed, a name to its space's user until it is removed.
  */
 #ifndef _MAILBOX_INTERNAL_H
 #define _MAILBOX_INTERNAL_H
 
 #include <linux/atomic.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -102,6 +111,14 @@ extern unsigned int mbx_qlimit_max;
 extern unsigned int mbx_max_names;
 extern unsigned int mbx_max_services;
 extern unsigned int mbx_max_ool_size;
+
+/* Per-user limits (limits.c), writable at run time: READ_ONCE them. */
+extern unsigned int mbx_max_ports_per_user;
+extern unsigned int mbx_max_msgs_per_user;
+extern unsigned int mbx_max_bytes_per_user;
+extern unsigned int mbx_max_names_per_user;
+
+struct mbx_user;
 
 struct mbx_port {
 	refcount_t ref;			/* (atomic) */
@@ -143,6 +160,9 @@ struct mbx_port {
 	u32 member_name;		/* receive right's name, while a member */
 	struct list_head member_link;	/* in pset->members (pset->lock) */
 	struct list_head ready_link;	/* in pset->ready (pset->lock) */
+	struct mbx_user *user;		/* (protected by @lock) charged user,
+					 * ref held; NULL once dead
+					 */
 };
 
 struct mbx_pset {
@@ -194,6 +214,8 @@ struct mbx_space {
 	u32 next_index;			/* (protected by @lock) cyclic allocator */
 	u32 gen;			/* (protected by @lock) name generation */
 	u32 nr_names;			/* (protected by @lock) */
+	struct mbx_user *user;		/* (set at open) ref held */
+	bool unlimited;			/* (set at open) CAP_SYS_RESOURCE */
 };
 
 struct mbx_right {
@@ -240,11 +262,16 @@ struct mbx_msg {
 	u32 nr_rights;			/* rights carried by descriptors */
 	u32 ool_bytes;			/* names of port arrays, on receive */
 	bool carries_receive;		/* a descriptor moves a receive right */
+	bool user_unlimited;		/* @user's limits do not apply */
 	struct mbx_right *rights;	/* @nr_rights, in descriptor order */
 	struct mbx_ool *ool;		/* @nr_ool, in descriptor order */
 	struct pid *pid;		/* sender's thread group */
 	kuid_t uid;
 	kgid_t gid;
+	struct mbx_user *user;		/* charged user, ref held, or NULL */
+	u64 user_bytes;			/* bytes charged to @user, with
+					 * out-of-line memory
+					 */
 	u8 body[];			/* size - MBX_HEADER_SIZE bytes */
 };
 
@@ -313,6 +340,10 @@ enum mbx_stat {
 	MBX_STAT_TOTAL_DESTROYED,
 	MBX_STAT_TOTAL_NOTIFICATIONS,
 	MBX_STAT_TOTAL_OOL_BYTES,
+	MBX_STAT_TOTAL_PORT_LIMIT_HITS,
+	MBX_STAT_TOTAL_MSG_LIMIT_HITS,
+	MBX_STAT_TOTAL_BYTE_LIMIT_HITS,
+	MBX_STAT_TOTAL_NAME_LIMIT_HITS,
 	MBX_STAT_NR,
 };
 
@@ -323,7 +354,7 @@ void mbx_stats_exit(void);
 /* port.c */
 int mbx_port_cache_init(void);
 void mbx_port_cache_exit(void);
-struct mbx_port *mbx_port_alloc(void);
+struct mbx_port *mbx_port_alloc(struct mbx_space *space);
 void mbx_port_put(struct mbx_port *port);
 static inline struct mbx_port *mbx_port_get(struct mbx_port *port)
 {
@@ -439,6 +470,8 @@ int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
 
 /* fdright.c */
+int mbx_anon_fd(const char *name, const struct file_operations *fops,
+		void *priv, int flags, struct file **filep);
 int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_port_import(struct mbx_space *space, void __user *uarg);
 
@@ -479,6 +512,20 @@ int mbx_ioctl_move_member(struct mbx_space *space, void __user *uarg);
 
 /* readyfd.c */
 int mbx_ioctl_ready_fd(struct mbx_space *space, void __user *uarg);
+
+/* limits.c */
+struct dentry;
+int mbx_limits_open(struct mbx_space *space, const struct file *file);
+void mbx_limits_close(struct mbx_space *space);
+int mbx_charge_port(struct mbx_space *space, struct mbx_port *port);
+void mbx_uncharge_port(struct mbx_user *user);
+int mbx_charge_msg(struct mbx_space *space, struct mbx_msg *msg);
+int mbx_charge_msg_ool(struct mbx_msg *msg, u64 n);
+void mbx_uncharge_msg(struct mbx_msg *msg);
+int mbx_charge_name(struct mbx_space *space);
+void mbx_uncharge_name(struct mbx_space *space);
+void mbx_limits_debugfs(struct dentry *dir);
+void mbx_limits_exit(void);
 
 /* main.c */
 struct mbx_space *mbx_space_from_fd(int fd, struct fd *f);

@@ -50,9 +50,16 @@ static int mbx_open(struct inode *inode, struct file *file)
 {
 	struct mbx_space *space;
 
+	int ret;
+
 	space = mbx_space_create();
 	if (!space)
 		return -ENOMEM;
+	ret = mbx_limits_open(space, file);
+	if (ret) {
+		mbx_space_destroy(space);
+		return ret;
+	}
 	file->private_data = space;
 	return nonseekable_open(inode, file);
 }
@@ -230,6 +237,7 @@ static void __exit mbx_exit(void)
 	misc_deregister(&mbx_misc);
 	/* No file is open: every registered port is dead. */
 	mbx_registry_exit();
+	mbx_limits_exit();
 	mbx_stats_exit();
 	mbx_entry_cache_exit();
 	mbx_port_cache_exit();

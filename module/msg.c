@@ -97,6 +97,7 @@ struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp)
 	msg->rights = NULL;
 	msg->nr_ool = 0;
 	msg->ool = NULL;
+	msg->user = NULL;
 	msg->pid = get_pid(task_tgid(current));
 	msg->uid = current_euid();
 	msg->gid = current_egid();
@@ -117,6 +118,7 @@ void mbx_msg_free(struct mbx_msg *msg)
 	kvfree(msg->rights);
 	mbx_ool_release(msg);
 	put_pid(msg->pid);
+	mbx_uncharge_msg(msg);
 	mbx_stat_add(MBX_STAT_MESSAGES, -1);
 	mbx_stat_add(MBX_STAT_MESSAGE_BYTES, -(long)msg->size);
 	kvfree(msg);
@@ -388,13 +390,19 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 		goto out_ubuf;
 	}
 
+	mbx_txn_init(&txn);
 	msg = mbx_msg_alloc(size, GFP_KERNEL_ACCOUNT);
 	if (!msg) {
 		args->status = MAILBOX_SEND_NO_BUFFER;
 		ret = -ENOMEM;
 		goto out_ubuf;
 	}
-	mbx_txn_init(&txn);
+	/* Per-user limits: ENOBUFS before any right is taken. */
+	ret = mbx_charge_msg(space, msg);
+	if (ret) {
+		args->status = MAILBOX_SEND_NO_BUFFER;
+		goto out_free;
+	}
 	if (mbx_ubuf_read(&ub, MBX_HEADER_SIZE, msg->body,
 			  size - MBX_HEADER_SIZE)) {
 		args->status = MAILBOX_SEND_INVALID_DATA;
@@ -420,7 +428,7 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 		if (msg->nr_rights + 2 > MBX_TXN_SMALL) {
 			txn.max = msg->nr_rights + 2;
 			txn.rec = kvmalloc_array(txn.max, sizeof(*txn.rec),
-						 GFP_KERNEL);
+						 GFP_KERNEL_ACCOUNT);
 			if (!txn.rec) {
 				args->status = MAILBOX_SEND_NO_BUFFER;
 				ret = -ENOMEM;
@@ -706,7 +714,7 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 		}
 		if (msg->nr_rights) {
 			names = kvmalloc_array(msg->nr_rights, sizeof(*names),
-					       GFP_KERNEL);
+					       GFP_KERNEL_ACCOUNT);
 			if (!names) {
 				ret = -ENOMEM;
 				goto out_requeue_body;

@@ -106,7 +106,7 @@ void mbx_notify_send_once(struct mbx_port *port)
 	struct mbx_msg *msg;
 
 	msg = mbx_notify_alloc(MAILBOX_NOTIFY_SEND_ONCE, 0,
-			       GFP_KERNEL | __GFP_NOFAIL);
+			       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 	msg->dest.port = mbx_port_get(port);
 	msg->dest.type = MAILBOX_MSG_TYPE_PORT_SEND_ONCE;
 	mbx_notify_deliver(msg);

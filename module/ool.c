@@ -69,7 +69,7 @@ int mbx_ubuf_import(struct mbx_ubuf *ub, u64 uptr, u32 size, bool iov,
 	ub->len = 0;
 	if (!size || size > MAILBOX_IOV_MAX)
 		return -EINVAL;
-	ub->iov = kmalloc_array(size, sizeof(*ub->iov), GFP_KERNEL);
+	ub->iov = kmalloc_array(size, sizeof(*ub->iov), GFP_KERNEL_ACCOUNT);
 	if (!ub->iov)
 		return -ENOMEM;
 	for (i = 0; i < size; i++) {
@@ -327,7 +327,7 @@ struct mbx_range *mbx_ool_dealloc_list(struct mbx_msg *msg, u32 *nr)
 		n += msg->ool[i].dealloc_len != 0;
 	if (!n)
 		return NULL;
-	r = kmalloc_array(n, sizeof(*r), GFP_KERNEL);
+	r = kmalloc_array(n, sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < msg->nr_ool; i++) {

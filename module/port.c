@@ -30,13 +30,26 @@ void mbx_port_cache_exit(void)
 	kmem_cache_destroy(mbx_port_cache);
 }
 
-struct mbx_port *mbx_port_alloc(void)
+/**
+ * mbx_port_alloc() - a new active port, with one reference
+ * @space: the allocating space, whose user the port is charged to
+ *
+ * Return: the port, ERR_PTR(-EMFILE) when the user has max_ports_per_user
+ * live ports, or ERR_PTR(-ENOMEM).
+ */
+struct mbx_port *mbx_port_alloc(struct mbx_space *space)
 {
 	struct mbx_port *port;
+	int ret;
 
 	port = kmem_cache_zalloc(mbx_port_cache, GFP_KERNEL_ACCOUNT);
 	if (!port)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
+	ret = mbx_charge_port(space, port);
+	if (ret) {
+		kmem_cache_free(mbx_port_cache, port);
+		return ERR_PTR(ret);
+	}
 	refcount_set(&port->ref, 1);
 	spin_lock_init(&port->lock);
 	port->active = true;
@@ -61,6 +74,8 @@ void mbx_port_put(struct mbx_port *port)
 		     port->pset || port->nsmsg || port->pdmsg ||
 		     !list_empty(&port->dnrequests) ||
 		     !list_empty(&port->sprequests));
+	/* Still charged if it never died (a failed allocation). */
+	mbx_uncharge_port(port->user);
 	kmem_cache_free(mbx_port_cache, port);
 	mbx_stat_add(MBX_STAT_PORTS, -1);
 }
@@ -126,6 +141,7 @@ void mbx_port_destroy(struct mbx_port *port)
 	list_add_tail(&mbx_port_get(port)->dead_link, &ports);
 	while (!list_empty(&ports)) {
 		struct mbx_msg *msg, *tmp, *pd;
+		struct mbx_user *user;
 		LIST_HEAD(destroy);
 		LIST_HEAD(fire);
 		struct mbx_port *p;
@@ -152,7 +168,11 @@ void mbx_port_destroy(struct mbx_port *port)
 		list_splice_init(&p->msgs, &msgs);
 		p->msgcount = 0;
 		mbx_notify_port_dead_locked(p, &fire, &destroy);
+		user = p->user;
+		p->user = NULL;
 		spin_unlock(&p->lock);
+		/* Dead: no longer counts against its allocator's limit. */
+		mbx_uncharge_port(user);
 		/* A port-destroyed notification that could not be queued. */
 		if (pd)
 			list_add_tail(&pd->link, &msgs);

@@ -17,7 +17,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
@@ -123,16 +122,11 @@ int mbx_ioctl_ready_fd(struct mbx_space *space, void __user *uarg)
 	if (ret)
 		goto out_free;
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = mbx_anon_fd("[mailbox-ready]", &mbx_ready_fops, rd, O_RDONLY,
+			 &file);
 	if (fd < 0) {
 		ret = fd;
 		goto out_put;
-	}
-	file = anon_inode_getfile("[mailbox-ready]", &mbx_ready_fops, rd,
-				  O_RDONLY | O_CLOEXEC);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto out_put_fd;
 	}
 	args.fd = fd;
 	if (copy_to_user(uarg, &args, sizeof(args))) {
@@ -143,8 +137,6 @@ int mbx_ioctl_ready_fd(struct mbx_space *space, void __user *uarg)
 	fd_install(fd, file);
 	return 0;
 
-out_put_fd:
-	put_unused_fd(fd);
 out_put:
 	if (rd->pset)
 		mbx_pset_put(rd->pset);

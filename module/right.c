@@ -431,9 +431,10 @@ int mbx_ioctl_allocate(struct mbx_space *space, void __user *uarg)
 	if (!entry)
 		return -ENOMEM;
 	if (args.right == MAILBOX_RIGHT_RECEIVE) {
-		port = mbx_port_alloc();
-		if (!port) {
-			ret = -ENOMEM;
+		port = mbx_port_alloc(space);
+		if (IS_ERR(port)) {
+			ret = PTR_ERR(port);
+			port = NULL;
 			goto out_free_entry;
 		}
 		port->receiver = space;

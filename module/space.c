@@ -72,6 +72,7 @@ void mbx_space_destroy(struct mbx_space *space)
 	mutex_unlock(&space->lock);
 
 	WARN_ON_ONCE(space->nr_names);
+	mbx_limits_close(space);
 	xa_destroy(&space->names);
 	mutex_destroy(&space->lock);
 	kfree(space);
@@ -150,8 +151,8 @@ static void mbx_unlink_locked(struct mbx_space *space, struct mbx_entry *entry)
  * @name: the name wanted, or MAILBOX_PORT_NULL for any
  *
  * Return: 0 with entry->name set, -ENOSPC when the space holds max_names
- * names or no index is free, -EEXIST when @name is in use, -EINVAL when
- * @name is not a valid name, -ENOMEM.
+ * names, its user max_names_per_user names, or no index is free, -EEXIST
+ * when @name is in use, -EINVAL when @name is not a valid name, -ENOMEM.
  */
 int mbx_insert_locked(struct mbx_space *space, struct mbx_entry *entry,
 		      u32 name)
@@ -162,27 +163,33 @@ int mbx_insert_locked(struct mbx_space *space, struct mbx_entry *entry,
 	lockdep_assert_held(&space->lock);
 	if (space->nr_names >= mbx_max_names)
 		return -ENOSPC;
-
 	if (name != MAILBOX_PORT_NULL) {
 		index = MAILBOX_NAME_INDEX(name);
 		if (name == MAILBOX_PORT_DEAD || index == 0 ||
 		    index > MBX_INDEX_MAX)
 			return -EINVAL;
+	}
+	/* max_names_per_user: the same error as a full space. */
+	ret = mbx_charge_name(space);
+	if (ret)
+		return ret;
+
+	if (name != MAILBOX_PORT_NULL) {
 		ret = xa_insert(&space->names, index, entry,
 				GFP_KERNEL_ACCOUNT);
 		if (ret == -EBUSY)
-			return -EEXIST;
+			ret = -EEXIST;
 		if (ret)
-			return ret;
+			goto out_uncharge;
 		entry->name = name;
 	} else {
 		ret = xa_alloc_cyclic(&space->names, &index, entry,
 				      XA_LIMIT(1, MBX_INDEX_MAX),
 				      &space->next_index, GFP_KERNEL_ACCOUNT);
 		if (ret == -EBUSY)
-			return -ENOSPC;
+			ret = -ENOSPC;
 		if (ret < 0)
-			return ret;
+			goto out_uncharge;
 		if (ret == 1)
 			space->gen++;
 		entry->name = (index << 8) | (space->gen & 0xff);
@@ -190,6 +197,10 @@ int mbx_insert_locked(struct mbx_space *space, struct mbx_entry *entry,
 	space->nr_names++;
 	mbx_stat_add(MBX_STAT_ENTRIES, 1);
 	return 0;
+
+out_uncharge:
+	mbx_uncharge_name(space);
+	return ret;
 }
 
 /* Remove @entry from the table and free it, dropping its port reference. */
@@ -200,6 +211,7 @@ void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
 	mbx_unlink_locked(space, entry);
 	xa_erase(&space->names, MAILBOX_NAME_INDEX(entry->name));
 	space->nr_names--;
+	mbx_uncharge_name(space);
 	mbx_stat_add(MBX_STAT_ENTRIES, -1);
 	if (entry->port)
 		mbx_port_put(entry->port);

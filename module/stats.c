@@ -34,6 +34,10 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_TOTAL_DESTROYED] = "total_destroyed",
 	[MBX_STAT_TOTAL_NOTIFICATIONS] = "total_notifications",
 	[MBX_STAT_TOTAL_OOL_BYTES] = "total_ool_bytes",
+	[MBX_STAT_TOTAL_PORT_LIMIT_HITS] = "total_port_limit_hits",
+	[MBX_STAT_TOTAL_MSG_LIMIT_HITS] = "total_msg_limit_hits",
+	[MBX_STAT_TOTAL_BYTE_LIMIT_HITS] = "total_byte_limit_hits",
+	[MBX_STAT_TOTAL_NAME_LIMIT_HITS] = "total_name_limit_hits",
 };
 
 void mbx_stat_add(enum mbx_stat stat, long delta)
@@ -57,6 +61,7 @@ void mbx_stats_init(void)
 	mbx_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("stats", 0444, mbx_debugfs_dir, NULL,
 			    &mbx_stats_fops);
+	mbx_limits_debugfs(mbx_debugfs_dir);
 }
 
 void mbx_stats_exit(void)
