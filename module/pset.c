@@ -22,6 +22,12 @@
  * Waits follow msg.c: set receivers wait exclusively on pset->wait, each
  * message queued on a member wakes one of them, and one that leaves without
  * a message, or takes one while more are ready, passes the wake-up on.
+ * Peeks (RCV_PEEK) wait non-exclusively and pass nothing on.
+ *
+ * Priorities are per port: a set receive takes the highest-priority message
+ * of the first ready member; members are served in ready-list order
+ * whatever the priorities of their messages. Selective receive
+ * (RCV_FILTER) is not supported on a set (EINVAL).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -249,8 +255,7 @@ void mbx_pset_port_dequeued_locked(struct mbx_port *port)
 }
 
 /* Served @port (locked, still non-empty): it goes behind the others. */
-static void mbx_pset_rotate_locked(struct mbx_port *port,
-				   struct mbx_pset *pset)
+void mbx_pset_rotate_locked(struct mbx_port *port, struct mbx_pset *pset)
 {
 	lockdep_assert_held(&port->lock);
 	if (port->pset != pset || list_empty(&port->msgs))
@@ -305,14 +310,19 @@ int mbx_receive_source(struct mbx_space *space, u32 name,
 }
 
 /* As mbx_wait_locked() in msg.c, on a set. 0, -ETIMEDOUT or -EINTR. */
-static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t)
+static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t,
+				bool shared)
 	__must_hold(&pset->lock)
 {
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
 	lockdep_assert_held(&pset->lock);
-	prepare_to_wait_exclusive(&pset->wait, &wait, TASK_INTERRUPTIBLE);
+	if (shared)
+		prepare_to_wait(&pset->wait, &wait, TASK_INTERRUPTIBLE);
+	else
+		prepare_to_wait_exclusive(&pset->wait, &wait,
+					  TASK_INTERRUPTIBLE);
 	spin_unlock(&pset->lock);
 	if (t->forever) {
 		schedule();
@@ -330,55 +340,26 @@ static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t)
 
 /*
  * Try to take a message of @port, which was first on @pset's ready list.
- * Return: the message; NULL to look at the ready list again (the port left
- * the set or was emptied meanwhile, or the buffer was just faulted in); an
- * ERR_PTR with @args->status and @args->rcv_size set.
+ * Return: the message (a peek: its copy); NULL to look at the ready list
+ * again (the port left the set or was emptied meanwhile, or the buffer was
+ * just faulted in); an ERR_PTR with @args->status and @args->rcv_size set.
  */
 static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
 				     struct mbx_port *port,
 				     struct mailbox_msg *args,
 				     void __user *ubuf, u32 trailer,
-				     u32 *faulted, u32 *seqno)
+				     struct mbx_rcv *r, u32 *seqno)
 {
 	struct mbx_msg *msg;
-	LIST_HEAD(fire);
-	u32 needed;
 
 	spin_lock(&port->lock);
-	msg = list_first_entry_or_null(&port->msgs, struct mbx_msg, link);
+	msg = mbx_rcv_find_locked(port, r);
 	if (port->pset != pset || !msg) {
 		spin_unlock(&port->lock);
 		return NULL;
 	}
-	needed = msg->size + trailer + msg->ool_bytes;
-	if (needed > args->rcv_size) {
-		args->rcv_size = needed;
-		args->status = MAILBOX_RCV_TOO_LARGE;
-		if (args->options & MAILBOX_MSG_RCV_LARGE) {
-			/* Stays queued; the caller passes the wake-up on. */
-			spin_unlock(&port->lock);
-			return ERR_PTR(-EMSGSIZE);
-		}
-		msg = mbx_dequeue_locked(port, seqno, &fire);
-		mbx_pset_rotate_locked(port, pset);
-		mbx_dequeue_done(port, &fire);
-		mbx_msg_destroy(msg);
-		return ERR_PTR(-EMSGSIZE);
-	}
-	if (*faulted < needed) {
-		/* Make the buffer present, so the copy cannot fail. */
-		spin_unlock(&port->lock);
-		if (fault_in_writeable(ubuf, needed)) {
-			args->status = MAILBOX_RCV_INVALID_DATA;
-			return ERR_PTR(-EFAULT);
-		}
-		*faulted = needed;
-		return NULL;
-	}
-	msg = mbx_dequeue_locked(port, seqno, &fire);
-	mbx_pset_rotate_locked(port, pset);
-	mbx_dequeue_done(port, &fire);
-	return msg;
+	return mbx_rcv_take_locked(port, msg, args, ubuf, trailer, r, pset,
+				   seqno);
 }
 
 /**
@@ -391,6 +372,7 @@ static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
  * @seqno: set to the message's sequence number on its port
  * @port: set to the member the message came from, with a reference
  * @local: set to that member's name
+ * @r: peek and fault-in state (a filter is not supported on a set)
  *
  * Return: the dequeued message of the member that became ready first, or
  * an ERR_PTR (-EPIPE when the set is destroyed, -EAGAIN, -ETIMEDOUT,
@@ -400,11 +382,11 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				      struct mailbox_msg *args,
 				      void __user *ubuf, u32 trailer,
 				      struct mbx_timeout *t, u32 *seqno,
-				      struct mbx_port **port, u32 *local)
+				      struct mbx_port **port, u32 *local,
+				      struct mbx_rcv *r)
 {
 	struct mbx_port *member;
 	struct mbx_msg *msg = NULL;
-	u32 faulted = 0;
 	int ret = 0;
 
 	*port = NULL;
@@ -422,7 +404,7 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 			*local = member->member_name;
 			spin_unlock(&pset->lock);
 			msg = mbx_pset_take(pset, member, args, ubuf, trailer,
-					    &faulted, seqno);
+					    r, seqno);
 			if (msg && !IS_ERR(msg)) {
 				*port = member;
 				spin_lock(&pset->lock);
@@ -440,13 +422,14 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 		ret = mbx_rcv_give_up(args, ret, t);
 		if (ret)
 			break;
-		ret = mbx_pset_wait_locked(pset, t);
+		ret = mbx_pset_wait_locked(pset, t, r->peek);
 	}
 	/*
 	 * Leaving without a message, or with one while others are ready:
-	 * pass on a wake-up we may have taken.
+	 * pass on a wake-up we may have taken (a peek waits non-exclusively
+	 * and takes none).
 	 */
-	if (pset->active && !list_empty(&pset->ready))
+	if (!r->peek && pset->active && !list_empty(&pset->ready))
 		mbx_pset_wake_one_locked(pset);
 	spin_unlock(&pset->lock);
 	return msg ? msg : ERR_PTR(ret);
