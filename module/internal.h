@@ -425,6 +425,7 @@ int mbx_ioctl_pulse(struct mbx_space *space, void __user *uarg);
 void mbx_pulse_dequeued_locked(struct mbx_port *port, struct mbx_msg *msg);
 void mbx_pulse_discarded_locked(struct mbx_port *port, struct mbx_msg *msg);
 void mbx_pulse_peek_locked(struct mbx_port *port, struct mbx_msg *snap);
+bool mbx_pulse_requeue_locked(struct mbx_port *port, struct mbx_msg *msg);
 
 /* fdright.c */
 int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg);

@@ -482,14 +482,15 @@ void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire)
 /*
  * Put back a message whose copy to user memory failed: first among the
  * messages of its priority (where it was, unless a selective receive took
- * it from behind others of its priority).
+ * it from behind others of its priority). A pulse that finds its lane
+ * refilled is dropped instead (pulse.c).
  */
 static void mbx_requeue(struct mbx_port *port, struct mbx_msg *msg, u32 seqno)
 {
 	struct mbx_msg *pos;
 
 	spin_lock(&port->lock);
-	if (port->active) {
+	if (port->active && (!msg->pulse || mbx_pulse_requeue_locked(port, msg))) {
 		list_for_each_entry(pos, &port->msgs, link)
 			if (pos->priority <= msg->priority)
 				break;
@@ -500,6 +501,8 @@ static void mbx_requeue(struct mbx_port *port, struct mbx_msg *msg, u32 seqno)
 			port->msgcount++;
 		if (port->seqno == seqno + 1)
 			port->seqno = seqno;
+		/* A receiver may have slept while we held it. */
+		mbx_wake_one_locked(port, &port->rcv_wait, false);
 		mbx_pset_port_ready_locked(port);
 		msg = NULL;
 	}

@@ -69,6 +69,23 @@ void mbx_pulse_discarded_locked(struct mbx_port *port, struct mbx_msg *msg)
 	b->dropped = 0;
 }
 
+/*
+ * A dequeued pulse goes back to @port (its copy-out failed). Return: true
+ * if the lane has room; false if it refilled meanwhile: then the pulse
+ * counts as dropped, with what it was to report, and is destroyed.
+ */
+bool mbx_pulse_requeue_locked(struct mbx_port *port, struct mbx_msg *msg)
+{
+	struct mbx_pulse_body *b = mbx_pulse_body(msg);
+
+	lockdep_assert_held(&port->lock);
+	if (port->npulses < MAILBOX_PULSE_LANE)
+		return true;
+	port->pulses_dropped = mbx_add_sat(port->pulses_dropped,
+					   mbx_add_sat(b->count, b->dropped));
+	return false;
+}
+
 /* @snap, a peeked copy of a pulse of @port, shows what it would report. */
 void mbx_pulse_peek_locked(struct mbx_port *port, struct mbx_msg *snap)
 {
