@@ -157,6 +157,10 @@ struct mbx_pset {
 	struct list_head ready;		/* (protected by @lock) oldest first */
 	u32 nmembers;			/* (protected by @lock) */
 	u32 nready;			/* (protected by @lock) */
+	u32 gen;			/* (protected by @lock) bumped for every
+					 * message made ready on a member
+					 * (selective receive, pset.c)
+					 */
 	wait_queue_head_t wait;		/* set receivers (exclusive), pollers */
 };
 

@@ -902,12 +902,6 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 		args->status = MAILBOX_RCV_INVALID_NAME;
 		return ret;
 	}
-	if (pset && r->filtered) {
-		/* Not on a set (checked before a send too, see below). */
-		args->status = MAILBOX_RCV_INVALID_NAME;
-		ret = -EINVAL;
-		goto out_put;
-	}
 	mbx_timeout_init(&t, args->options & MAILBOX_MSG_RCV_TIMEOUT,
 			 args->rcv_timeout, nonblock);
 	if (pset)
@@ -1003,12 +997,9 @@ out_requeue_fault:
  * Check the receive options of @args and read its filter into @r before
  * anything is sent. Return: 0 or an errno with @args->status set.
  */
-static int mbx_rcv_options(struct mbx_space *space, struct mailbox_msg *args,
-			   struct mbx_rcv *r)
+static int mbx_rcv_options(struct mailbox_msg *args, struct mbx_rcv *r)
 {
 	struct mailbox_rcv_filter *f = &r->filter;
-	struct mbx_pset *pset;
-	struct mbx_port *port;
 
 	memset(r, 0, sizeof(*r));
 	r->peek = args->options & MAILBOX_MSG_RCV_PEEK;
@@ -1025,15 +1016,6 @@ static int mbx_rcv_options(struct mbx_space *space, struct mailbox_msg *args,
 	    ((f->flags & MAILBOX_FILTER_RANGE) && f->id_min > f->id_max) ||
 	    ((f->flags & MAILBOX_FILTER_SENDER) && f->sender_pid <= 0))
 		return -EINVAL;
-	/* Selective receive works on a receive right, not on a port set. */
-	if (!mbx_receive_source(space, args->rcv_name, &port, &pset)) {
-		if (port)
-			mbx_port_put(port);
-		if (pset) {
-			mbx_pset_put(pset);
-			return -EINVAL;
-		}
-	}
 	return 0;
 }
 
@@ -1057,7 +1039,7 @@ int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = mbx_rcv_options(space, &args, &r);
+	ret = mbx_rcv_options(&args, &r);
 	if (ret) {
 		if (ret == -EINVAL)
 			args.status = MAILBOX_SEND_INVALID_OPTIONS;

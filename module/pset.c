@@ -26,8 +26,9 @@
  *
  * Priorities are per port: a set receive takes the highest-priority message
  * of the first ready member; members are served in ready-list order
- * whatever the priorities of their messages. Selective receive
- * (RCV_FILTER) is not supported on a set (EINVAL).
+ * whatever the priorities of their messages. A selective receive
+ * (RCV_FILTER) takes the first match of the first ready member that has
+ * one (mbx_pset_scan()); it waits non-exclusively, like a peek.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -119,6 +120,7 @@ static int mbx_pset_link_locked(struct mbx_port *port, struct mbx_pset *pset,
 		/* It joins with messages: they are ready now. */
 		list_add_tail(&port->ready_link, &pset->ready);
 		pset->nready++;
+		pset->gen++;
 		mbx_pset_wake_one_locked(pset);
 	}
 	spin_unlock(&pset->lock);
@@ -229,6 +231,7 @@ void mbx_pset_port_ready_locked(struct mbx_port *port)
 		list_add_tail(&port->ready_link, &pset->ready);
 		pset->nready++;
 	}
+	pset->gen++;
 	mbx_pset_wake_one_locked(pset);
 	spin_unlock(&pset->lock);
 }
@@ -362,6 +365,83 @@ static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
 				   seqno);
 }
 
+/*
+ * RCV_FILTER on a set: the first match of the first ready member that has
+ * one, members in ready-list order. The ready members are taken (with
+ * references) under pset->lock, then each is scanned under its own lock
+ * (port->lock comes first, so not both). pset->gen counts messages made
+ * ready on members: if it did not move since the snapshot, nothing that
+ * could match arrived, and the caller may sleep without holding the lock
+ * in between. Cost: O(ready members + their messages) per scan.
+ *
+ * Called and returns with pset->lock held. Return: the message (a peek:
+ * its copy) with *@port (a reference) and *@local set; NULL if nothing
+ * matches; or an ERR_PTR with @args->status set.
+ */
+static struct mbx_msg *mbx_pset_scan(struct mbx_pset *pset,
+				     struct mailbox_msg *args,
+				     void __user *ubuf, u32 trailer,
+				     struct mbx_rcv *r, u32 *seqno,
+				     struct mbx_port **port, u32 *local)
+	__must_hold(&pset->lock)
+{
+	struct mbx_port **v, *member;
+	struct mbx_msg *msg = NULL;
+	u32 gen, n, i, k;
+
+again:
+	gen = pset->gen;
+	n = pset->nready;
+	if (!n)
+		return NULL;
+	spin_unlock(&pset->lock);
+	v = kvmalloc_array(n, sizeof(*v), GFP_KERNEL_ACCOUNT);
+	spin_lock(&pset->lock);
+	if (!v) {
+		args->status = MAILBOX_RCV_BODY_ERROR;
+		return ERR_PTR(-ENOMEM);
+	}
+	if (pset->gen != gen || pset->nready > n || !pset->active) {
+		spin_unlock(&pset->lock);
+		kvfree(v);
+		spin_lock(&pset->lock);
+		if (!pset->active)
+			return NULL;	/* the caller sees it */
+		goto again;
+	}
+	n = 0;
+	list_for_each_entry(member, &pset->ready, ready_link)
+		v[n++] = mbx_port_get(member);
+	spin_unlock(&pset->lock);
+
+	for (i = 0; i < n && !msg; i++) {
+		member = v[i];
+		spin_lock(&member->lock);
+		msg = member->pset == pset ? mbx_rcv_find_locked(member, r) :
+					     NULL;
+		if (!msg) {
+			spin_unlock(&member->lock);
+			continue;
+		}
+		*local = member->member_name;
+		msg = mbx_rcv_take_locked(member, msg, args, ubuf, trailer, r,
+					  pset, seqno);
+		if (!msg)
+			msg = ERR_PTR(-EAGAIN);	/* lock was dropped: rescan */
+		else if (!IS_ERR(msg))
+			*port = mbx_port_get(member);
+	}
+	for (k = 0; k < n; k++)
+		mbx_port_put(v[k]);
+	kvfree(v);
+	spin_lock(&pset->lock);
+	if (msg == ERR_PTR(-EAGAIN) || (!msg && pset->gen != gen)) {
+		msg = NULL;
+		goto again;
+	}
+	return msg;
+}
+
 /**
  * mbx_pset_receive_wait() - receive on a port set
  * @pset: the set, with the caller's reference
@@ -372,7 +452,7 @@ static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
  * @seqno: set to the message's sequence number on its port
  * @port: set to the member the message came from, with a reference
  * @local: set to that member's name
- * @r: peek and fault-in state (a filter is not supported on a set)
+ * @r: filter, peek and fault-in state
  *
  * Return: the dequeued message of the member that became ready first, or
  * an ERR_PTR (-EPIPE when the set is destroyed, -EAGAIN, -ETIMEDOUT,
@@ -397,8 +477,24 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 			ret = -EPIPE;
 			break;
 		}
-		member = list_first_entry_or_null(&pset->ready,
-						  struct mbx_port, ready_link);
+		if (r->filtered) {
+			msg = mbx_pset_scan(pset, args, ubuf, trailer, r, seqno,
+					    port, local);
+			if (IS_ERR(msg)) {
+				ret = PTR_ERR(msg);
+				msg = NULL;
+				break;
+			}
+			if (msg)
+				break;
+			if (!pset->active)
+				continue;
+			member = NULL;
+		} else {
+			member = list_first_entry_or_null(&pset->ready,
+							  struct mbx_port,
+							  ready_link);
+		}
 		if (member) {
 			mbx_port_get(member);
 			*local = member->member_name;
@@ -422,14 +518,15 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 		ret = mbx_rcv_give_up(args, ret, t);
 		if (ret)
 			break;
-		ret = mbx_pset_wait_locked(pset, t, r->peek);
+		ret = mbx_pset_wait_locked(pset, t, r->peek || r->filtered);
 	}
 	/*
 	 * Leaving without a message, or with one while others are ready:
-	 * pass on a wake-up we may have taken (a peek waits non-exclusively
-	 * and takes none).
+	 * pass on a wake-up we may have taken (a peek or selective receive
+	 * waits non-exclusively and takes none).
 	 */
-	if (!r->peek && pset->active && !list_empty(&pset->ready))
+	if (!r->peek && !r->filtered && pset->active &&
+	    !list_empty(&pset->ready))
 		mbx_pset_wake_one_locked(pset);
 	spin_unlock(&pset->lock);
 	return msg ? msg : ERR_PTR(ret);

@@ -572,15 +572,105 @@ TEST_F(mailbox, bad_filters_fail_einval_before_sending)
 	EXPECT_EQ(0, q_pending(self->fd, self->port));
 }
 
-TEST_F(mailbox, filter_on_a_port_set_fails_einval_before_sending)
+/* A port set with self->port and a second port *b (a send right each). */
+static int q_set(int fd, __u32 port, __u32 *set, __u32 *b)
+{
+	struct mailbox_port_move_member mm = { .member = port };
+	int err;
+
+	err = mb_allocate(fd, MAILBOX_RIGHT_PORT_SET, set) ?:
+	      mb_alloc_receive(fd, b) ?: mb_make_send(fd, *b);
+	if (err)
+		return err;
+	mm.after = *set;
+	err = mb_ioctl(fd, MAILBOX_IOC_PORT_MOVE_MEMBER, &mm);
+	mm.member = *b;
+	return err ?: mb_ioctl(fd, MAILBOX_IOC_PORT_MOVE_MEMBER, &mm);
+}
+
+TEST_F(mailbox, filter_on_a_set_takes_the_first_ready_members_first_match)
+{
+	struct mailbox_rcv_filter f = {
+		.flags = MAILBOX_FILTER_RANGE, .id_min = 2, .id_max = 3,
+	};
+	struct mailbox_msg m;
+	struct qrcv r;
+	__u32 set, b;
+
+	ASSERT_EQ(0, q_set(self->fd, self->port, &set, &b));
+	ASSERT_EQ(0, q_send(self->fd, b, 3, 0));		/* b ready first */
+	ASSERT_EQ(0, q_send(self->fd, self->port, 1, 0));
+	ASSERT_EQ(0, q_send(self->fd, self->port, 2, 0));
+	ASSERT_EQ(0, q_send(self->fd, b, 4, 0));
+	ASSERT_EQ(0, q_recv(self->fd, set, &r, 0, &f, 0, &m));
+	EXPECT_EQ(3, r.h.id);
+	EXPECT_EQ(b, r.h.local_port);
+	ASSERT_EQ(0, q_recv(self->fd, set, &r, MAILBOX_MSG_RCV_PEEK, &f, 0,
+			    &m));
+	EXPECT_EQ(2, r.h.id);
+	EXPECT_EQ(self->port, r.h.local_port);
+	ASSERT_EQ(0, q_recv(self->fd, set, &r, 0, &f, 0, &m));
+	EXPECT_EQ(2, r.h.id);
+	EXPECT_EQ(self->port, r.h.local_port);
+	EXPECT_EQ(EAGAIN, q_recv(self->fd, set, &r, 0, &f, 0, &m));
+	EXPECT_EQ(MAILBOX_RCV_TIMED_OUT, m.status);
+	/* The others stay, in order. */
+	EXPECT_EQ(1, q_recv_id(self->fd, self->port, 0, NULL, NULL));
+	EXPECT_EQ(4, q_recv_id(self->fd, b, 0, NULL, NULL));
+}
+
+TEST_F(mailbox, filter_on_a_set_waits_for_a_match_on_any_member)
+{
+	struct mailbox_rcv_filter f = {
+		.flags = MAILBOX_FILTER_ID, .id_mask = ~0U, .id_value = 9,
+	};
+	struct mb_async a, p;
+	__u32 set, b;
+
+	ASSERT_EQ(0, q_set(self->fd, self->port, &set, &b));
+	ASSERT_EQ(0, q_async_filter(&a, self->fd, set, &f, 0));
+	ASSERT_EQ(0, q_async_filter(&p, self->fd, set, NULL, 0));
+	mb_pause();
+	ASSERT_EQ(0, q_send(self->fd, self->port, 1, 0));	/* for p */
+	ASSERT_EQ(0, mb_async_join(&p, 10));
+	EXPECT_EQ(1, q_async_id(&p));
+	ASSERT_EQ(0, q_send(self->fd, self->port, 2, 0));
+	mb_pause();
+	EXPECT_FALSE(mb_async_done(&a));
+	ASSERT_EQ(0, q_send(self->fd, b, 9, 0));
+	ASSERT_EQ(0, mb_async_join(&a, 10));
+	EXPECT_EQ(0, a.err);
+	EXPECT_EQ(9, q_async_id(&a));
+	EXPECT_EQ(1, q_pending(self->fd, self->port));
+}
+
+TEST_F(mailbox, filter_on_a_set_fails_epipe_when_the_set_is_destroyed)
+{
+	struct mailbox_rcv_filter f = {
+		.flags = MAILBOX_FILTER_ID, .id_mask = ~0U, .id_value = 9,
+	};
+	struct mb_async a;
+	__u32 set, b;
+
+	ASSERT_EQ(0, q_set(self->fd, self->port, &set, &b));
+	ASSERT_EQ(0, q_send(self->fd, self->port, 1, 0));
+	ASSERT_EQ(0, q_async_filter(&a, self->fd, set, &f, 0));
+	mb_pause();
+	EXPECT_FALSE(mb_async_done(&a));
+	ASSERT_EQ(0, mb_destroy(self->fd, set));
+	ASSERT_EQ(0, mb_async_join(&a, 10));
+	EXPECT_EQ(EPIPE, a.err);
+	EXPECT_EQ(MAILBOX_RCV_PORT_DIED, a.m.status);
+	EXPECT_EQ(1, q_pending(self->fd, self->port));
+}
+
+TEST_F(mailbox, filter_on_a_bad_name_fails_after_the_send)
 {
 	struct mailbox_rcv_filter f = { 0 };
 	struct qmsg s;
 	struct qrcv r;
 	struct mailbox_msg m;
-	__u32 set;
 
-	ASSERT_EQ(0, mb_allocate(self->fd, MAILBOX_RIGHT_PORT_SET, &set));
 	mb_header(&s.h, self->port, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
 	m = (struct mailbox_msg) {
 		.send_msg = (uintptr_t)&s,
@@ -589,14 +679,9 @@ TEST_F(mailbox, filter_on_a_port_set_fails_einval_before_sending)
 			   MAILBOX_MSG_RCV_TIMEOUT | MAILBOX_MSG_RCV_FILTER,
 		.send_size = sizeof(s),
 		.rcv_size = sizeof(r),
-		.rcv_name = set,
+		.rcv_name = MB_UNUSED_NAME,
 		.rcv_filter = (uintptr_t)&f,
 	};
-	EXPECT_EQ(EINVAL, mb_msg(self->fd, &m));
-	EXPECT_EQ(MAILBOX_SEND_INVALID_OPTIONS, m.status);
-	EXPECT_EQ(0, q_pending(self->fd, self->port));
-	/* A bad name is the receive's error, after the send. */
-	m.rcv_name = MB_UNUSED_NAME;
 	EXPECT_EQ(ENOENT, mb_msg(self->fd, &m));
 	EXPECT_EQ(MAILBOX_RCV_INVALID_NAME, m.status);
 	EXPECT_EQ(1, q_pending(self->fd, self->port));
