@@ -154,6 +154,8 @@ int mbx_ioctl_pulse(struct mbx_space *space, void __user *uarg)
 	msg = mbx_msg_alloc(sizeof(struct mailbox_pulse), GFP_KERNEL_ACCOUNT);
 	if (!msg)
 		return -ENOMEM;
+	/* No right: received bits are MAILBOX_MSGH_PULSE alone. */
+	msg->dest.type = 0;
 	msg->bits = MAILBOX_MSGH_PULSE;
 	msg->id = args.code;
 	msg->priority = args.priority;
