@@ -31,8 +31,9 @@
  *                    space; a port is in at most one set. "Active" until its
  *                    name is destroyed; then every member leaves and every
  *                    waiter is woken. Member ports with messages sit on its
- *                    ready list in the order they became non-empty, so a
- *                    set receive costs the same whatever the member count.
+ *                    ready list by the priority of their first message,
+ *                    then in the order they became non-empty, so a set
+ *                    receive costs the same whatever the member count.
  *
  * Locking
  * -------
@@ -103,6 +104,10 @@ struct mbx_port {
 	bool active;			/* (protected by @lock; READ_ONCE ok) */
 	u8 npulses;			/* (protected by @lock) pulses queued,
 					 * <= MAILBOX_PULSE_LANE (pulse.c)
+					 */
+	u8 ready_prio;			/* (@lock and pset->lock) priority of
+					 * the first message, while on the
+					 * set's ready list (pset.c)
 					 */
 	struct mbx_space *receiver;	/* (protected by @lock) holder of the
 					 * receive right; NULL in transit/dead

@@ -16,17 +16,21 @@
  * became non-empty. It is kept exact under port->lock + pset->lock: a port
  * is on it exactly when it is a member and its queue is not empty. A set
  * receive takes the first port of the list, dequeues one message and, if
- * the port still has messages, moves it to the tail, so the members are
- * served in turn and the cost does not depend on the number of members.
+ * the port still has messages, moves it to the tail (of its priority, see
+ * below), so the members are served in turn and the cost does not depend
+ * on the number of members.
  *
  * Waits follow msg.c: set receivers wait exclusively on pset->wait, each
  * message queued on a member wakes one of them, and one that leaves without
  * a message, or takes one while more are ready, passes the wake-up on.
  * Peeks (RCV_PEEK) wait non-exclusively and pass nothing on.
  *
- * Priorities are per port: a set receive takes the highest-priority message
- * of the first ready member; members are served in ready-list order
- * whatever the priorities of their messages. A selective receive
+ * Priorities: the ready list is ordered by the priority of each member's
+ * first message (port->ready_prio), highest first, and within a priority
+ * in the order above; so a set receive takes the highest-priority message
+ * of all members, and members whose first messages have equal priorities
+ * are served in turn. Keeping the order costs O(1) when priorities are
+ * equal, else O(ready members of lower priority). A selective receive
  * (RCV_FILTER) takes the first match of the first ready member that has
  * one (mbx_pset_scan()); it waits non-exclusively, like a peek.
  */
@@ -76,6 +80,38 @@ static void mbx_pset_wake_one_locked(struct mbx_pset *pset)
 		wake_up_interruptible(&pset->wait);
 }
 
+/* Priority of @port's first message; port->lock held, queue not empty. */
+static u8 mbx_port_head_prio(struct mbx_port *port)
+{
+	return list_first_entry(&port->msgs, struct mbx_msg, link)->priority;
+}
+
+/*
+ * Put @port, off the list, on @pset's ready list behind every member whose
+ * first message has its first message's priority or higher: O(1) when the
+ * priorities are equal (the tail) or it is the highest (the head). Both
+ * locks held.
+ */
+static void mbx_pset_ready_insert_locked(struct mbx_pset *pset,
+					 struct mbx_port *port)
+{
+	struct mbx_port *pos;
+
+	lockdep_assert_held(&pset->lock);
+	port->ready_prio = mbx_port_head_prio(port);
+	pos = list_first_entry_or_null(&pset->ready, struct mbx_port,
+				       ready_link);
+	if (pos && pos->ready_prio < port->ready_prio) {
+		list_add(&port->ready_link, &pset->ready);
+		return;
+	}
+	list_for_each_entry_reverse(pos, &pset->ready, ready_link)
+		if (pos->ready_prio >= port->ready_prio)
+			break;
+	/* pos is the list head itself if none was. */
+	list_add(&port->ready_link, &pos->ready_link);
+}
+
 /*
  * Take @port out of its set, if any. Return: the set it left; the caller
  * puts the set's reference and the set's reference on the port.
@@ -118,7 +154,7 @@ static int mbx_pset_link_locked(struct mbx_port *port, struct mbx_pset *pset,
 	pset->nmembers++;
 	if (!list_empty(&port->msgs)) {
 		/* It joins with messages: they are ready now. */
-		list_add_tail(&port->ready_link, &pset->ready);
+		mbx_pset_ready_insert_locked(pset, port);
 		pset->nready++;
 		pset->gen++;
 		mbx_pset_wake_one_locked(pset);
@@ -216,7 +252,8 @@ void mbx_pset_destroy(struct mbx_pset *pset)
  * mbx_pset_port_ready_locked() - a message was queued on @port
  * @port: the port, locked
  *
- * If @port is in a set, it joins the ready list (unless on it) and one set
+ * If @port is in a set, it joins the ready list (unless on it; if its
+ * first message's priority rose, it moves up to its new place) and one set
  * receiver is woken.
  */
 void mbx_pset_port_ready_locked(struct mbx_port *port)
@@ -228,8 +265,11 @@ void mbx_pset_port_ready_locked(struct mbx_port *port)
 		return;
 	spin_lock(&pset->lock);
 	if (list_empty(&port->ready_link)) {
-		list_add_tail(&port->ready_link, &pset->ready);
+		mbx_pset_ready_insert_locked(pset, port);
 		pset->nready++;
+	} else if (mbx_port_head_prio(port) > port->ready_prio) {
+		list_del(&port->ready_link);
+		mbx_pset_ready_insert_locked(pset, port);
 	}
 	pset->gen++;
 	mbx_pset_wake_one_locked(pset);
@@ -240,32 +280,45 @@ void mbx_pset_port_ready_locked(struct mbx_port *port)
  * mbx_pset_port_dequeued_locked() - a message left @port's queue
  * @port: the port, locked
  *
- * A member whose queue is now empty leaves the ready list.
+ * A member whose queue is now empty leaves the ready list; one whose first
+ * message now has a lower priority moves down to its new place.
  */
 void mbx_pset_port_dequeued_locked(struct mbx_port *port)
 {
 	struct mbx_pset *pset = port->pset;
+	bool empty;
 
 	lockdep_assert_held(&port->lock);
-	if (!pset || !list_empty(&port->msgs))
+	if (!pset)
+		return;
+	empty = list_empty(&port->msgs);
+	if (!empty && mbx_port_head_prio(port) == port->ready_prio)
 		return;
 	spin_lock(&pset->lock);
 	if (!list_empty(&port->ready_link)) {
 		list_del_init(&port->ready_link);
-		pset->nready--;
+		if (empty)
+			pset->nready--;
+		else
+			mbx_pset_ready_insert_locked(pset, port);
 	}
 	spin_unlock(&pset->lock);
 }
 
-/* Served @port (locked, still non-empty): it goes behind the others. */
+/*
+ * Served @port (locked, still non-empty): it goes behind the other members
+ * whose first message has the same priority.
+ */
 void mbx_pset_rotate_locked(struct mbx_port *port, struct mbx_pset *pset)
 {
 	lockdep_assert_held(&port->lock);
 	if (port->pset != pset || list_empty(&port->msgs))
 		return;
 	spin_lock(&pset->lock);
-	if (!list_empty(&port->ready_link))
-		list_move_tail(&port->ready_link, &pset->ready);
+	if (!list_empty(&port->ready_link)) {
+		list_del(&port->ready_link);
+		mbx_pset_ready_insert_locked(pset, port);
+	}
 	spin_unlock(&pset->lock);
 }
 

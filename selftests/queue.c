@@ -275,7 +275,7 @@ TEST_F(mailbox, notifications_are_queued_at_priority_zero)
 	EXPECT_EQ(0, p);
 }
 
-TEST_F(mailbox, set_receive_orders_by_priority_within_a_member)
+TEST_F(mailbox, set_receive_takes_the_highest_priority_of_all_members)
 {
 	__u32 set, b, p;
 
@@ -288,16 +288,51 @@ TEST_F(mailbox, set_receive_orders_by_priority_within_a_member)
 	mm.member = b;
 	ASSERT_EQ(0, mb_ioctl(self->fd, MAILBOX_IOC_PORT_MOVE_MEMBER, &mm));
 
-	/* port became ready first: it is served first, whatever b holds. */
+	/* port became ready first, b's message overtakes it; 2 moves port up. */
 	ASSERT_EQ(0, q_send(self->fd, self->port, 1, 0));
-	ASSERT_EQ(0, q_send(self->fd, b, 10, 250));
-	ASSERT_EQ(0, q_send(self->fd, self->port, 2, 7));
+	ASSERT_EQ(0, q_send(self->fd, b, 10, 7));
+	ASSERT_EQ(0, q_send(self->fd, b, 11, 0));
+	ASSERT_EQ(0, q_send(self->fd, self->port, 2, 250));
 	EXPECT_EQ(2, q_recv_id(self->fd, set, 0, NULL, &p));
-	EXPECT_EQ(7, p);
-	EXPECT_EQ(10, q_recv_id(self->fd, set, 0, NULL, &p));
 	EXPECT_EQ(250, p);
+	EXPECT_EQ(10, q_recv_id(self->fd, set, 0, NULL, &p));
+	EXPECT_EQ(7, p);
+	/* Both heads at 0 now: port was back there first. */
 	EXPECT_EQ(1, q_recv_id(self->fd, set, 0, NULL, &p));
-	EXPECT_EQ(0, p);
+	EXPECT_EQ(11, q_recv_id(self->fd, set, 0, NULL, &p));
+	EXPECT_EQ(-EAGAIN, q_recv_id(self->fd, set, 0, NULL, &p));
+}
+
+TEST_F(mailbox, set_members_of_equal_priority_are_served_in_turn)
+{
+	struct mailbox_port_move_member mm = { .member = 0 };
+	__u32 set, b;
+
+	ASSERT_EQ(0, mb_allocate(self->fd, MAILBOX_RIGHT_PORT_SET, &set));
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &b));
+	ASSERT_EQ(0, mb_make_send(self->fd, b));
+	mm.after = set;
+	mm.member = self->port;
+	ASSERT_EQ(0, mb_ioctl(self->fd, MAILBOX_IOC_PORT_MOVE_MEMBER, &mm));
+	mm.member = b;
+	ASSERT_EQ(0, mb_ioctl(self->fd, MAILBOX_IOC_PORT_MOVE_MEMBER, &mm));
+	ASSERT_EQ(0, q_send(self->fd, self->port, 1, 5));
+	ASSERT_EQ(0, q_send(self->fd, self->port, 2, 5));
+	ASSERT_EQ(0, q_send(self->fd, b, 3, 5));
+	ASSERT_EQ(0, q_send(self->fd, b, 4, 5));
+	ASSERT_EQ(0, q_send(self->fd, self->port, 5, 1));
+	EXPECT_EQ(1, q_recv_id(self->fd, set, 0, NULL, NULL));
+	EXPECT_EQ(3, q_recv_id(self->fd, set, 0, NULL, NULL));
+	EXPECT_EQ(2, q_recv_id(self->fd, set, 0, NULL, NULL));
+	EXPECT_EQ(4, q_recv_id(self->fd, set, 0, NULL, NULL));
+	EXPECT_EQ(5, q_recv_id(self->fd, set, 0, NULL, NULL));
+	/* A direct receive on a member re-sorts it too. */
+	ASSERT_EQ(0, q_send(self->fd, b, 6, 9));
+	ASSERT_EQ(0, q_send(self->fd, b, 7, 0));
+	ASSERT_EQ(0, q_send(self->fd, self->port, 8, 3));
+	EXPECT_EQ(6, q_recv_id(self->fd, b, 0, NULL, NULL));
+	EXPECT_EQ(8, q_recv_id(self->fd, set, 0, NULL, NULL));
+	EXPECT_EQ(7, q_recv_id(self->fd, set, 0, NULL, NULL));
 }
 
 /* --- selective receive --------------------------------------------------- */
@@ -854,16 +889,17 @@ TEST_F(mailbox, peek_on_a_port_set_shows_what_the_set_receive_gets)
 	ASSERT_EQ(0, q_send(self->fd, self->port, 2, 9));
 	ASSERT_EQ(0, q_recv(self->fd, set, &r, MAILBOX_MSG_RCV_PEEK, NULL, 0,
 			    &m));
-	EXPECT_EQ(1, r.h.id);
-	EXPECT_EQ(b, r.h.local_port);
-	EXPECT_EQ(1, q_pending(self->fd, b));
-	ASSERT_EQ(0, q_recv(self->fd, set, &r, 0, NULL, 0, &m));
-	EXPECT_EQ(1, r.h.id);
-	ASSERT_EQ(0, q_recv(self->fd, set, &r, MAILBOX_MSG_RCV_PEEK, NULL, 0,
-			    &m));
 	EXPECT_EQ(2, r.h.id);
 	EXPECT_EQ(9, m.priority);
 	EXPECT_EQ(self->port, r.h.local_port);
+	EXPECT_EQ(1, q_pending(self->fd, self->port));
+	ASSERT_EQ(0, q_recv(self->fd, set, &r, 0, NULL, 0, &m));
+	EXPECT_EQ(2, r.h.id);
+	ASSERT_EQ(0, q_recv(self->fd, set, &r, MAILBOX_MSG_RCV_PEEK, NULL, 0,
+			    &m));
+	EXPECT_EQ(1, r.h.id);
+	EXPECT_EQ(0, m.priority);
+	EXPECT_EQ(b, r.h.local_port);
 }
 
 TEST_F(mailbox, peek_into_an_unwritable_buffer_fails_efault_and_keeps_it)

@@ -447,8 +447,10 @@ struct mailbox_rcv_filter {
  * @rcv_size:     in, capacity of @rcv_msg; out, bytes written (message +
  *                trailer), or on MAILBOX_RCV_TOO_LARGE the bytes needed
  * @rcv_name:     in, name of the receive right or port set to receive on
- *                (a set gives the next message of the member that became
- *                non-empty first; a served member goes behind the others)
+ *                (a set gives the next message of the member whose first
+ *                message has the highest priority, among equals the one
+ *                that became non-empty first; a served member goes behind
+ *                the others of its priority)
  * @status:       out, MAILBOX_MSG_SUCCESS or a MAILBOX_{SEND,RCV}_* code
  * @priority:     in (SEND), the message's priority, 0..MAILBOX_PRIO_MAX
  *                (highest first, FIFO within a priority); ignored
