@@ -420,7 +420,8 @@ static int mbx_desc_emit(struct mbx_msg *msg, u32 off, u8 type, u32 count,
 		struct mailbox_msg_ool_descriptor md;
 
 		memcpy(&md, msg->body + off, sizeof(md));
-		md.address = msg->ool[e->j++].uaddr;
+		/* A peek's copy (no msg->ool) shows no address. */
+		md.address = msg->ool ? msg->ool[e->j++].uaddr : 0;
 		md.deallocate = 0;
 		md.copy = MAILBOX_VIRTUAL_COPY;
 		memcpy(msg->body + off, &md, sizeof(md));

@@ -35,8 +35,9 @@
  *                    space; a port is in at most one set. "Active" until its
  *                    name is destroyed; then every member leaves and every
  *                    waiter is woken. Member ports with messages sit on its
- *                    ready list in the order they became non-empty, so a
- *                    set receive costs the same whatever the member count.
+ *                    ready list by the priority of their first message,
+ *                    then in the order they became non-empty, so a set
+ *                    receive costs the same whatever the member count.
  *
  * Locking
  * -------
@@ -124,6 +125,13 @@ struct mbx_port {
 	refcount_t ref;			/* (atomic) */
 	spinlock_t lock;
 	bool active;			/* (protected by @lock; READ_ONCE ok) */
+	u8 npulses;			/* (protected by @lock) pulses queued,
+					 * <= MAILBOX_PULSE_LANE (pulse.c)
+					 */
+	u8 ready_prio;			/* (@lock and pset->lock) priority of
+					 * the first message, while on the
+					 * set's ready list (pset.c)
+					 */
 	struct mbx_space *receiver;	/* (protected by @lock) holder of the
 					 * receive right; NULL in transit/dead
 					 */
@@ -143,11 +151,18 @@ struct mbx_port {
 					 * notification, ready to send
 					 */
 	u32 nssync;			/* (protected by @lock) */
+	u32 pulses_dropped;		/* (protected by @lock) pulses dropped,
+					 * not yet reported by a delivered one
+					 */
 	struct mbx_msg *pdmsg;		/* (protected by @lock) port-destroyed
 					 * notification, ready to send
 					 */
-	struct list_head msgs;		/* (protected by @lock) */
-	u32 msgcount;			/* (protected by @lock) */
+	struct list_head msgs;		/* (protected by @lock) highest priority
+					 * first, FIFO within a priority
+					 */
+	u32 msgcount;			/* (protected by @lock) queued messages
+					 * other than pulses
+					 */
 	u32 qlimit;			/* (protected by @lock) */
 	u32 seqno;			/* (protected by @lock) */
 	u32 mscount;			/* (protected by @lock) */
@@ -173,6 +188,10 @@ struct mbx_pset {
 	struct list_head ready;		/* (protected by @lock) oldest first */
 	u32 nmembers;			/* (protected by @lock) */
 	u32 nready;			/* (protected by @lock) */
+	u32 gen;			/* (protected by @lock) bumped for every
+					 * message made ready on a member
+					 * (selective receive, pset.c)
+					 */
 	wait_queue_head_t wait;		/* set receivers (exclusive), pollers */
 };
 
@@ -263,6 +282,11 @@ struct mbx_msg {
 	u32 ool_bytes;			/* names of port arrays, on receive */
 	bool carries_receive;		/* a descriptor moves a receive right */
 	bool user_unlimited;		/* @user's limits do not apply */
+	u8 priority;			/* 0..MAILBOX_PRIO_MAX */
+	bool pulse;			/* a pulse (pulse.c): body is struct
+					 * mailbox_pulse after the header; no
+					 * rights, not counted in msgcount
+					 */
 	struct mbx_right *rights;	/* @nr_rights, in descriptor order */
 	struct mbx_ool *ool;		/* @nr_ool, in descriptor order */
 	struct pid *pid;		/* sender's thread group */
@@ -456,18 +480,48 @@ u32 mbx_request_dead_urefs_locked(struct mbx_entry *entry);
 int mbx_ioctl_request_notification(struct mbx_space *space,
 				   void __user *uarg);
 
+/*
+ * What a receive looks for and how it takes it (msg.c): RCV_FILTER and
+ * RCV_PEEK. A receive with either waits non-exclusively (it may leave
+ * what woke it queued), so it never has a wake-up to pass on.
+ */
+struct mbx_rcv {
+	bool filtered;			/* RCV_FILTER: @filter applies */
+	bool peek;			/* RCV_PEEK: copy, do not dequeue */
+	struct mailbox_rcv_filter filter;
+	u32 faulted;			/* receive buffer bytes made present */
+	struct mbx_msg *snap;		/* PEEK: copy of the message */
+	u32 snap_body;			/* PEEK: body bytes @snap can hold */
+	u32 snap_rights;		/* PEEK: entries of snap->rights */
+};
+
 /* msg.c */
 struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp);
 void mbx_msg_free(struct mbx_msg *msg);
 void mbx_msg_destroy(struct mbx_msg *msg);
 void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports);
-struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno,
-				   struct list_head *fire);
+struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, struct mbx_msg *msg,
+				   u32 *seqno, struct list_head *fire);
 void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire);
 void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync);
 int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 		    const struct mbx_timeout *t);
+struct mbx_msg *mbx_rcv_find_locked(struct mbx_port *port,
+				    const struct mbx_rcv *r);
+struct mbx_msg *mbx_rcv_take_locked(struct mbx_port *port,
+				    struct mbx_msg *msg,
+				    struct mailbox_msg *args,
+				    const struct mbx_ubuf *ub, u32 trailer,
+				    struct mbx_rcv *r, struct mbx_pset *pset,
+				    u32 *seqno);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
+
+/* pulse.c */
+int mbx_ioctl_pulse(struct mbx_space *space, void __user *uarg);
+void mbx_pulse_dequeued_locked(struct mbx_port *port, struct mbx_msg *msg);
+void mbx_pulse_discarded_locked(struct mbx_port *port, struct mbx_msg *msg);
+void mbx_pulse_peek_locked(struct mbx_port *port, struct mbx_msg *snap);
+bool mbx_pulse_requeue_locked(struct mbx_port *port, struct mbx_msg *msg);
 
 /* fdright.c */
 int mbx_anon_fd(const char *name, const struct file_operations *fops,
@@ -498,6 +552,7 @@ void mbx_pset_reattach_locked(struct mbx_port *port, struct mbx_pset *pset,
 			      u32 name);
 void mbx_pset_port_ready_locked(struct mbx_port *port);
 void mbx_pset_port_dequeued_locked(struct mbx_port *port);
+void mbx_pset_rotate_locked(struct mbx_port *port, struct mbx_pset *pset);
 int mbx_pset_mod_refs_locked(struct mbx_space *space, struct mbx_entry *entry,
 			     s32 delta);
 int mbx_receive_source(struct mbx_space *space, u32 name,
@@ -506,7 +561,8 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				      struct mailbox_msg *args,
 				      const struct mbx_ubuf *ub, u32 trailer,
 				      struct mbx_timeout *t, u32 *seqno,
-				      struct mbx_port **port, u32 *local);
+				      struct mbx_port **port, u32 *local,
+				      struct mbx_rcv *r);
 void mbx_pset_show(struct seq_file *m, struct mbx_pset *pset);
 int mbx_ioctl_move_member(struct mbx_space *space, void __user *uarg);
 

@@ -112,7 +112,9 @@ static int mbx_ioctl_version(void __user *uarg)
 		     MAILBOX_FEATURE_DESCRIPTORS | MAILBOX_FEATURE_NOTIFICATIONS |
 		     MAILBOX_FEATURE_RIGHT_FD | MAILBOX_FEATURE_REGISTRY |
 		     MAILBOX_FEATURE_PORT_SETS | MAILBOX_FEATURE_READY_FD |
-		     MAILBOX_FEATURE_IOV | MAILBOX_FEATURE_OOL;
+		     MAILBOX_FEATURE_IOV | MAILBOX_FEATURE_OOL |
+		     MAILBOX_FEATURE_PRIORITIES | MAILBOX_FEATURE_SELECTIVE |
+		     MAILBOX_FEATURE_PULSES;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
 	v.qlimit_max = mbx_qlimit_max;
 	v.max_names = mbx_max_names;
@@ -155,6 +157,8 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mbx_ioctl_ready_fd(space, uarg);
 	case MAILBOX_IOC_MSG:
 		return mbx_ioctl_msg(space, uarg, file->f_flags & O_NONBLOCK);
+	case MAILBOX_IOC_PULSE:
+		return mbx_ioctl_pulse(space, uarg);
 	case MAILBOX_IOC_PORT_EXPORT:
 		return mbx_ioctl_port_export(space, uarg);
 	case MAILBOX_IOC_PORT_IMPORT:

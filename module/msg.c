@@ -15,6 +15,17 @@
  * slot wakes one sender. A waiter that gives up re-checks its condition
  * first, and one that leaves without using what it was woken for passes the
  * wake-up on, so no wake-up is lost.
+ *
+ * The queue is one list, highest priority first and FIFO within a
+ * priority: a message is inserted from the tail, behind the last one of
+ * its priority or higher (O(1) when all priorities are equal, else
+ * O(messages of lower priority)). A selective receive (RCV_FILTER) takes
+ * the first match in that order, scanning the queue (O(queue)); a peek
+ * (RCV_PEEK) copies the message it would receive and leaves it queued.
+ * Neither may use the message that woke it, so both wait non-exclusively:
+ * every queued message wakes all of them (and one exclusive receiver, as
+ * always), they never consume an exclusive wake-up and so have none to
+ * pass on, and a non-matching message cannot ping-pong between them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -52,14 +63,17 @@ static void mbx_timeout_init(struct mbx_timeout *t, bool has_timeout,
  * Return: 0 (woken: re-check), -ETIMEDOUT or -EINTR.
  */
 static int mbx_wait_locked(struct mbx_port *port, wait_queue_head_t *wq,
-			   struct mbx_timeout *t)
+			   struct mbx_timeout *t, bool shared)
 	__must_hold(&port->lock)
 {
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
 	lockdep_assert_held(&port->lock);
-	prepare_to_wait_exclusive(wq, &wait, TASK_INTERRUPTIBLE);
+	if (shared)
+		prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
+	else
+		prepare_to_wait_exclusive(wq, &wait, TASK_INTERRUPTIBLE);
 	spin_unlock(&port->lock);
 	if (t->forever) {
 		schedule();
@@ -94,6 +108,8 @@ struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp)
 	msg->nr_rights = 0;
 	msg->ool_bytes = 0;
 	msg->carries_receive = false;
+	msg->priority = 0;
+	msg->pulse = false;
 	msg->rights = NULL;
 	msg->nr_ool = 0;
 	msg->ool = NULL;
@@ -158,6 +174,29 @@ static bool mbx_port_full_locked(struct mbx_port *port, struct mbx_msg *msg)
 	       port->msgcount >= port->qlimit;
 }
 
+/* Put @msg behind the last queued message of its priority or higher. */
+static void mbx_queue_insert_locked(struct mbx_port *port, struct mbx_msg *msg)
+{
+	struct mbx_msg *pos;
+
+	lockdep_assert_held(&port->lock);
+	pos = list_first_entry_or_null(&port->msgs, struct mbx_msg, link);
+	if (pos && pos->priority < msg->priority) {
+		/* Above everything queued: O(1) too. */
+		list_add(&msg->link, &port->msgs);
+	} else {
+		list_for_each_entry_reverse(pos, &port->msgs, link)
+			if (pos->priority >= msg->priority)
+				break;
+		/* pos is the list head itself if none was. */
+		list_add(&msg->link, &pos->link);
+	}
+	if (msg->pulse)
+		port->npulses++;
+	else
+		port->msgcount++;
+}
+
 /*
  * Wake one exclusive waiter of @wq, a wait queue of @port. Waiters enqueue
  * themselves under port->lock (mbx_wait_locked()), which we hold, so
@@ -185,8 +224,7 @@ static void mbx_wake_one_locked(struct mbx_port *port, wait_queue_head_t *wq,
 void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync)
 {
 	lockdep_assert_held(&port->lock);
-	list_add_tail(&msg->link, &port->msgs);
-	port->msgcount++;
+	mbx_queue_insert_locked(port, msg);
 	mbx_wake_one_locked(port, &port->rcv_wait, sync);
 	mbx_pset_port_ready_locked(port);
 }
@@ -284,7 +322,8 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 			}
 			if (wret)
 				break;
-			wret = mbx_wait_locked(port, &port->send_wait, t);
+			wret = mbx_wait_locked(port, &port->send_wait, t,
+					       false);
 		}
 		spin_unlock(&port->lock);
 		if (wret == -EINTR) {
@@ -411,6 +450,7 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	}
 	msg->bits = hdr.bits;
 	msg->id = hdr.id;
+	msg->priority = args->priority;
 
 	if (hdr.bits & MAILBOX_MSGH_COMPLEX) {
 		ret = mbx_desc_parse(msg, &src, &args->status);
@@ -459,21 +499,23 @@ out_ubuf:
 	return ret;
 }
 
-/* Take the head message off @port; then unlock with mbx_dequeue_done(). */
-struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, u32 *seqno,
-				   struct list_head *fire)
+/* Take @msg off @port's queue; then unlock with mbx_dequeue_done(). */
+struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, struct mbx_msg *msg,
+				   u32 *seqno, struct list_head *fire)
 {
-	struct mbx_msg *msg;
-
 	lockdep_assert_held(&port->lock);
-	msg = list_first_entry(&port->msgs, struct mbx_msg, link);
 	list_del(&msg->link);
-	port->msgcount--;
 	*seqno = port->seqno++;
-	mbx_wake_sender_locked(port);
+	if (msg->pulse) {
+		/* The lane is not the queue: no room for a sender. */
+		mbx_pulse_dequeued_locked(port, msg);
+	} else {
+		port->msgcount--;
+		mbx_wake_sender_locked(port);
+		if (!list_empty(&port->sprequests))
+			mbx_notify_take_sp_locked(port, fire);
+	}
 	mbx_pset_port_dequeued_locked(port);
-	if (!list_empty(&port->sprequests))
-		mbx_notify_take_sp_locked(port, fire);
 	return msg;
 }
 
@@ -484,15 +526,30 @@ void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire)
 	mbx_notify_deliver_list(fire);
 }
 
-/* Put back a message whose copy to user memory failed. */
+/*
+ * Put back a message whose copy to user memory failed: first among the
+ * messages of its priority (where it was, unless a selective receive took
+ * it from behind others of its priority). A pulse that finds its lane
+ * refilled is dropped instead (pulse.c).
+ */
 static void mbx_requeue(struct mbx_port *port, struct mbx_msg *msg, u32 seqno)
 {
+	struct mbx_msg *pos;
+
 	spin_lock(&port->lock);
-	if (port->active) {
-		list_add(&msg->link, &port->msgs);
-		port->msgcount++;
+	if (port->active && (!msg->pulse || mbx_pulse_requeue_locked(port, msg))) {
+		list_for_each_entry(pos, &port->msgs, link)
+			if (pos->priority <= msg->priority)
+				break;
+		list_add_tail(&msg->link, &pos->link);
+		if (msg->pulse)
+			port->npulses++;
+		else
+			port->msgcount++;
 		if (port->seqno == seqno + 1)
 			port->seqno = seqno;
+		/* A receiver may have slept while we held it. */
+		mbx_wake_one_locked(port, &port->rcv_wait, false);
 		mbx_pset_port_ready_locked(port);
 		msg = NULL;
 	}
@@ -535,20 +592,219 @@ int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 	return 0;
 }
 
+static bool mbx_filter_match(const struct mailbox_rcv_filter *f,
+			     const struct mbx_msg *msg)
+{
+	if ((f->flags & MAILBOX_FILTER_ID) &&
+	    ((u32)msg->id & f->id_mask) != (u32)f->id_value)
+		return false;
+	if ((f->flags & MAILBOX_FILTER_RANGE) &&
+	    (msg->id < f->id_min || msg->id > f->id_max))
+		return false;
+	/* Kernel messages (pid NULL) give 0, never a valid sender_pid. */
+	if ((f->flags & MAILBOX_FILTER_SENDER) &&
+	    pid_vnr(msg->pid) != f->sender_pid)
+		return false;
+	return true;
+}
+
+/**
+ * mbx_rcv_find_locked() - the message a receive on @port would take
+ * @port: the port, locked
+ * @r: the receive's filter, if any
+ *
+ * Return: the head, or with RCV_FILTER the first match in queue order
+ * (O(queue)); NULL if none.
+ */
+struct mbx_msg *mbx_rcv_find_locked(struct mbx_port *port,
+				    const struct mbx_rcv *r)
+{
+	struct mbx_msg *msg;
+
+	lockdep_assert_held(&port->lock);
+	if (!r->filtered)
+		return list_first_entry_or_null(&port->msgs, struct mbx_msg,
+						link);
+	list_for_each_entry(msg, &port->msgs, link)
+		if (mbx_filter_match(&r->filter, msg))
+			return msg;
+	return NULL;
+}
+
+static void mbx_snap_free(struct mbx_rcv *r)
+{
+	if (!r->snap)
+		return;
+	put_pid(r->snap->pid);
+	kvfree(r->snap->rights);
+	kvfree(r->snap);
+	r->snap = NULL;
+}
+
+/* (Re)allocate the peek copy for @body bytes and @rights rights. */
+static int mbx_snap_alloc(struct mbx_rcv *r, u32 body, u32 rights)
+{
+	struct mbx_msg *snap;
+
+	mbx_snap_free(r);
+	snap = kvmalloc(struct_size(snap, body, body), GFP_KERNEL_ACCOUNT);
+	if (!snap)
+		return -ENOMEM;
+	snap->pid = NULL;
+	snap->rights = NULL;
+	snap->nr_ool = 0;
+	snap->ool = NULL;	/* out-of-line memory is never mapped by a peek */
+	if (rights) {
+		snap->rights = kvmalloc_array(rights, sizeof(*snap->rights),
+					      GFP_KERNEL_ACCOUNT);
+		if (!snap->rights) {
+			kvfree(snap);
+			return -ENOMEM;
+		}
+	}
+	r->snap = snap;
+	r->snap_body = body;
+	r->snap_rights = rights;
+	return 0;
+}
+
 /*
- * Wait for a message that fits. Return: the dequeued message, or an
- * ERR_PTR with @args->status and @args->rcv_size set.
+ * Copy @msg into r->snap for a peek; port->lock held. The copy holds no
+ * right (ports NULL), only their types. Return: false if r->snap is too
+ * small (r->snap_body/rights then say what is needed).
+ */
+static bool mbx_snap_fill_locked(struct mbx_port *port, struct mbx_msg *msg,
+				 struct mbx_rcv *r)
+{
+	struct mbx_msg *snap = r->snap;
+	u32 body = msg->size - MBX_HEADER_SIZE, k;
+
+	if (!snap || body > r->snap_body || msg->nr_rights > r->snap_rights) {
+		r->snap_body = max(body, r->snap_body);
+		r->snap_rights = max(msg->nr_rights, r->snap_rights);
+		return false;
+	}
+	snap->size = msg->size;
+	snap->bits = msg->bits;
+	snap->id = msg->id;
+	snap->dest.port = NULL;
+	snap->dest.type = msg->dest.type;
+	snap->reply.port = NULL;
+	snap->reply.type = msg->reply.port ? msg->reply.type : 0;
+	snap->nr_rights = msg->nr_rights;
+	snap->ool_bytes = msg->ool_bytes;
+	snap->carries_receive = false;
+	snap->priority = msg->priority;
+	snap->pulse = msg->pulse;
+	for (k = 0; k < msg->nr_rights; k++) {
+		snap->rights[k].port = NULL;
+		snap->rights[k].type = msg->rights[k].type;
+		snap->rights[k].pass = MAILBOX_PORT_NULL;
+	}
+	put_pid(snap->pid);
+	snap->pid = get_pid(msg->pid);
+	snap->uid = msg->uid;
+	snap->gid = msg->gid;
+	memcpy(snap->body, msg->body, body);
+	if (msg->pulse)
+		mbx_pulse_peek_locked(port, snap);
+	return true;
+}
+
+/**
+ * mbx_rcv_take_locked() - a receive chose @msg on @port: take it
+ * @port: the port, locked; unlocked on return
+ * @msg: the message, from mbx_rcv_find_locked()
+ * @args: the MAILBOX_IOC_MSG arguments (rcv_size, options; status set)
+ * @ub: the receive buffer
+ * @trailer: bytes of trailer wanted
+ * @r: filter, peek and fault-in state of the receive
+ * @pset: the set received on (a served member goes behind the others), or
+ *        NULL
+ * @seqno: set to the message's sequence number (PEEK: the next one)
+ *
+ * A message too large for the buffer is dequeued and destroyed (kept with
+ * RCV_LARGE or RCV_PEEK). Otherwise the buffer is faulted in first, so the
+ * copy-out cannot fail, then the message is dequeued (PEEK: copied into
+ * r->snap and left queued).
+ *
+ * Return: the message (PEEK: r->snap); NULL when the lock was dropped to
+ * fault in the buffer or grow r->snap (look again); or an ERR_PTR
+ * (-EMSGSIZE, -EFAULT, -ENOMEM) with @args->status and @args->rcv_size set.
+ */
+struct mbx_msg *mbx_rcv_take_locked(struct mbx_port *port,
+				    struct mbx_msg *msg,
+				    struct mailbox_msg *args,
+				    const struct mbx_ubuf *ub, u32 trailer,
+				    struct mbx_rcv *r, struct mbx_pset *pset,
+				    u32 *seqno)
+	__releases(&port->lock)
+{
+	u32 needed = msg->size + trailer + msg->ool_bytes;
+	LIST_HEAD(fire);
+
+	lockdep_assert_held(&port->lock);
+	if (needed > args->rcv_size) {
+		args->rcv_size = needed;
+		args->status = MAILBOX_RCV_TOO_LARGE;
+		if (r->peek || (args->options & MAILBOX_MSG_RCV_LARGE)) {
+			/* Stays queued; the caller passes the wake-up on. */
+			spin_unlock(&port->lock);
+			return ERR_PTR(-EMSGSIZE);
+		}
+		msg = mbx_dequeue_locked(port, msg, seqno, &fire);
+		if (msg->pulse)
+			mbx_pulse_discarded_locked(port, msg);
+		if (pset)
+			mbx_pset_rotate_locked(port, pset);
+		mbx_dequeue_done(port, &fire);
+		mbx_msg_destroy(msg);
+		return ERR_PTR(-EMSGSIZE);
+	}
+	if (r->peek) {
+		if (mbx_snap_fill_locked(port, msg, r)) {
+			*seqno = port->seqno;
+			spin_unlock(&port->lock);
+			return r->snap;
+		}
+		spin_unlock(&port->lock);
+		if (mbx_snap_alloc(r, r->snap_body, r->snap_rights)) {
+			args->status = MAILBOX_RCV_BODY_ERROR;
+			return ERR_PTR(-ENOMEM);
+		}
+		return NULL;
+	}
+	if (r->faulted < needed) {
+		/* Make the buffer present, so the copy cannot fail. */
+		spin_unlock(&port->lock);
+		if (mbx_ubuf_fault_in(ub, needed)) {
+			args->status = MAILBOX_RCV_INVALID_DATA;
+			return ERR_PTR(-EFAULT);
+		}
+		r->faulted = needed;
+		return NULL;
+	}
+	msg = mbx_dequeue_locked(port, msg, seqno, &fire);
+	if (pset)
+		mbx_pset_rotate_locked(port, pset);
+	mbx_dequeue_done(port, &fire);
+	return msg;
+}
+
+/*
+ * Wait for a message that fits. Return: the dequeued message (PEEK: the
+ * copy in r->snap), or an ERR_PTR with @args->status and @args->rcv_size
+ * set.
  */
 static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 					struct mbx_port *port,
 					struct mailbox_msg *args,
-					const struct mbx_ubuf *ub,
-					u32 trailer, struct mbx_timeout *t,
-					u32 *seqno)
+					const struct mbx_ubuf *ub, u32 trailer,
+					struct mbx_timeout *t, u32 *seqno,
+					struct mbx_rcv *r)
 {
+	bool shared = r->filtered || r->peek;
 	struct mbx_msg *msg;
-	u32 faulted = 0, needed;
-	LIST_HEAD(fire);
 	int ret = 0;
 
 	spin_lock(&port->lock);
@@ -564,52 +820,79 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 			ret = -EIDRM;
 			break;
 		}
-		msg = list_first_entry_or_null(&port->msgs, struct mbx_msg,
-					       link);
+		msg = mbx_rcv_find_locked(port, r);
 		if (msg) {
-			needed = msg->size + trailer + msg->ool_bytes;
-			if (needed > args->rcv_size) {
-				args->rcv_size = needed;
-				args->status = MAILBOX_RCV_TOO_LARGE;
-				if (args->options & MAILBOX_MSG_RCV_LARGE) {
-					/* Let a receiver with room have it. */
-					mbx_wake_one_locked(port, &port->rcv_wait,
-							    false);
-					spin_unlock(&port->lock);
-					return ERR_PTR(-EMSGSIZE);
-				}
-				msg = mbx_dequeue_locked(port, seqno, &fire);
-				mbx_dequeue_done(port, &fire);
-				mbx_msg_destroy(msg);
-				return ERR_PTR(-EMSGSIZE);
-			}
-			if (faulted >= needed) {
-				msg = mbx_dequeue_locked(port, seqno, &fire);
-				mbx_dequeue_done(port, &fire);
+			msg = mbx_rcv_take_locked(port, msg, args, ub,
+						  trailer, r, NULL, seqno);
+			if (msg && !IS_ERR(msg))
 				return msg;
-			}
-			/* Make the buffer present, so the copy cannot fail. */
-			spin_unlock(&port->lock);
-			if (mbx_ubuf_fault_in(ub, needed)) {
-				args->status = MAILBOX_RCV_INVALID_DATA;
-				ret = -EFAULT;
-				spin_lock(&port->lock);
+			spin_lock(&port->lock);
+			if (IS_ERR(msg)) {
+				ret = PTR_ERR(msg);
 				break;
 			}
-			faulted = needed;
-			spin_lock(&port->lock);
 			continue;
 		}
 		ret = mbx_rcv_give_up(args, ret, t);
 		if (ret)
 			break;
-		ret = mbx_wait_locked(port, &port->rcv_wait, t);
+		ret = mbx_wait_locked(port, &port->rcv_wait, t, shared);
 	}
 	/* Leaving without a message: pass on a wake-up we may have taken. */
-	if (port->active && !list_empty(&port->msgs))
+	if (!shared && port->active && !list_empty(&port->msgs))
 		mbx_wake_one_locked(port, &port->rcv_wait, false);
 	spin_unlock(&port->lock);
 	return ERR_PTR(ret);
+}
+
+/*
+ * Write the peeked copy @snap out: as a receive would, except that it
+ * holds no right, so every port name (reply, descriptors, port arrays) is
+ * MAILBOX_PORT_NULL while bits and dispositions keep the rights' types.
+ */
+static int mbx_receive_peek(struct mailbox_msg *args, struct mbx_msg *snap,
+			    const struct mbx_ubuf *ub, u32 trailer, u32 seqno,
+			    u32 local)
+{
+	struct mailbox_msg_header hdr = { };
+	struct mailbox_msg_trailer tr;
+	u32 *names = NULL;
+	int ret = 0;
+
+	if (snap->nr_rights) {
+		names = kvcalloc(snap->nr_rights, sizeof(*names),
+				 GFP_KERNEL_ACCOUNT);
+		if (!names) {
+			args->status = MAILBOX_RCV_BODY_ERROR;
+			return -ENOMEM;
+		}
+	}
+	hdr.bits = MAILBOX_MSGH_BITS(snap->reply.type, snap->dest.type) |
+		   (snap->bits & (MAILBOX_MSGH_COMPLEX | MAILBOX_MSGH_PULSE));
+	hdr.size = snap->size;
+	hdr.local_port = local;
+	hdr.id = snap->id;
+	if (trailer)
+		mbx_fill_trailer(&tr, snap, seqno);
+	if ((snap->bits & MAILBOX_MSGH_COMPLEX) &&
+	    !mbx_desc_arrays_fit(snap, ub, snap->size + trailer)) {
+		args->status = MAILBOX_RCV_INVALID_DATA;
+		ret = -EINVAL;
+	} else if (((snap->bits & MAILBOX_MSGH_COMPLEX) &&
+		    mbx_desc_write(snap, names, ub, snap->size + trailer)) ||
+		   mbx_ubuf_write(ub, MBX_HEADER_SIZE, snap->body,
+				  snap->size - MBX_HEADER_SIZE) ||
+		   (trailer && mbx_ubuf_write(ub, snap->size, &tr, trailer)) ||
+		   mbx_ubuf_write(ub, 0, &hdr, sizeof(hdr))) {
+		args->status = MAILBOX_RCV_INVALID_DATA;
+		ret = -EFAULT;
+	} else {
+		args->rcv_size = snap->size + trailer + snap->ool_bytes;
+		args->priority = snap->priority;
+		args->status = MAILBOX_MSG_SUCCESS;
+	}
+	kvfree(names);
+	return ret;
 }
 
 /*
@@ -651,7 +934,7 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 }
 
 static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
-		       bool nonblock)
+		       bool nonblock, struct mbx_rcv *r)
 {
 	u32 trailer = (args->options & MAILBOX_MSG_RCV_TRAILER) ?
 		      MBX_TRAILER_SIZE : 0;
@@ -686,12 +969,16 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 			 args->rcv_timeout, nonblock);
 	if (pset)
 		msg = mbx_pset_receive_wait(pset, args, &ub, trailer, &t,
-					    &seqno, &port, &local);
+					    &seqno, &port, &local, r);
 	else
 		msg = mbx_receive_wait(space, port, args, &ub, trailer, &t,
-				       &seqno);
+				       &seqno, r);
 	if (IS_ERR(msg)) {
 		ret = PTR_ERR(msg);
+		goto out_put;
+	}
+	if (r->peek) {
+		ret = mbx_receive_peek(args, msg, &ub, trailer, seqno, local);
 		goto out_put;
 	}
 
@@ -726,8 +1013,9 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	}
 
 	args->rcv_size = msg->size + trailer + msg->ool_bytes;
+	args->priority = msg->priority;
 	hdr.bits = MAILBOX_MSGH_BITS(0, msg->dest.type) |
-		   (msg->bits & MAILBOX_MSGH_COMPLEX);
+		   (msg->bits & (MAILBOX_MSGH_COMPLEX | MAILBOX_MSGH_PULSE));
 	hdr.size = msg->size;
 	hdr.local_port = local;
 	hdr.id = msg->id;
@@ -790,9 +1078,36 @@ out_requeue_fault:
 	goto out_put;
 }
 
+/*
+ * Check the receive options of @args and read its filter into @r before
+ * anything is sent. Return: 0 or an errno with @args->status set.
+ */
+static int mbx_rcv_options(struct mailbox_msg *args, struct mbx_rcv *r)
+{
+	struct mailbox_rcv_filter *f = &r->filter;
+
+	memset(r, 0, sizeof(*r));
+	r->peek = args->options & MAILBOX_MSG_RCV_PEEK;
+	r->filtered = args->options & MAILBOX_MSG_RCV_FILTER;
+	if (!r->filtered)
+		return args->rcv_filter ? -EINVAL : 0;
+	if (copy_from_user(f, u64_to_user_ptr(args->rcv_filter), sizeof(*f))) {
+		args->status = MAILBOX_RCV_INVALID_DATA;
+		return -EFAULT;
+	}
+	if ((f->flags & ~MAILBOX_FILTER_ALL) || f->reserved ||
+	    ((f->flags & MAILBOX_FILTER_ID) &&
+	     ((u32)f->id_value & ~f->id_mask)) ||
+	    ((f->flags & MAILBOX_FILTER_RANGE) && f->id_min > f->id_max) ||
+	    ((f->flags & MAILBOX_FILTER_SENDER) && f->sender_pid <= 0))
+		return -EINVAL;
+	return 0;
+}
+
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
 {
 	struct mailbox_msg args;
+	struct mbx_rcv r;
 	int ret = 0;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
@@ -800,19 +1115,31 @@ int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
 	args.status = MAILBOX_MSG_SUCCESS;
 	if ((args.options & ~MAILBOX_MSG_OPTIONS_ALL) ||
 	    !(args.options & (MAILBOX_MSG_SEND | MAILBOX_MSG_RCV)) ||
-	    args.reserved0 || args.reserved[0] || args.reserved[1]) {
+	    ((args.options & (MAILBOX_MSG_RCV_FILTER | MAILBOX_MSG_RCV_PEEK)) &&
+	     !(args.options & MAILBOX_MSG_RCV)) ||
+	    ((args.options & MAILBOX_MSG_SEND) &&
+	     args.priority > MAILBOX_PRIO_MAX) ||
+	    args.reserved) {
 		args.status = MAILBOX_SEND_INVALID_OPTIONS;
 		ret = -EINVAL;
 		goto out;
+	}
+	ret = mbx_rcv_options(&args, &r);
+	if (ret) {
+		if (ret == -EINVAL)
+			args.status = MAILBOX_SEND_INVALID_OPTIONS;
+		goto out_free;
 	}
 
 	if (args.options & MAILBOX_MSG_SEND) {
 		ret = mbx_send(space, &args, nonblock);
 		if (ret)
-			goto out;
+			goto out_free;
 	}
 	if (args.options & MAILBOX_MSG_RCV)
-		ret = mbx_receive(space, &args, nonblock);
+		ret = mbx_receive(space, &args, nonblock, &r);
+out_free:
+	mbx_snap_free(&r);
 out:
 	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;

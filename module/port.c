@@ -167,6 +167,7 @@ void mbx_port_destroy(struct mbx_port *port)
 		WRITE_ONCE(p->active, false);
 		list_splice_init(&p->msgs, &msgs);
 		p->msgcount = 0;
+		p->npulses = 0;
 		mbx_notify_port_dead_locked(p, &fire, &destroy);
 		user = p->user;
 		p->user = NULL;
@@ -226,7 +227,7 @@ int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
 
 	if (copy_from_user(&attr, uarg, sizeof(attr)))
 		return -EFAULT;
-	if (attr.flags || attr.reserved[0] || attr.reserved[1])
+	if (attr.flags || attr.reserved1)
 		return -EINVAL;
 
 	port = mbx_receive_port(space, attr.name);
@@ -240,6 +241,8 @@ int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
 	attr.mscount = port->mscount;
 	attr.sorights = port->sorights;
 	attr.has_senders = port->srights != 0;
+	attr.pulses_queued = port->npulses;
+	attr.pulses_dropped = port->pulses_dropped;
 	spin_unlock(&port->lock);
 	mbx_port_put(port);
 
@@ -257,8 +260,7 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 
 	if (copy_from_user(&attr, uarg, sizeof(attr)))
 		return -EFAULT;
-	if ((attr.flags & ~MAILBOX_ATTR_ALL) || attr.reserved[0] ||
-	    attr.reserved[1])
+	if ((attr.flags & ~MAILBOX_ATTR_ALL) || attr.reserved1)
 		return -EINVAL;
 	if ((attr.flags & MAILBOX_ATTR_QLIMIT) &&
 	    (attr.qlimit == 0 || attr.qlimit > mbx_qlimit_max))

@@ -16,12 +16,23 @@
  * became non-empty. It is kept exact under port->lock + pset->lock: a port
  * is on it exactly when it is a member and its queue is not empty. A set
  * receive takes the first port of the list, dequeues one message and, if
- * the port still has messages, moves it to the tail, so the members are
- * served in turn and the cost does not depend on the number of members.
+ * the port still has messages, moves it to the tail (of its priority, see
+ * below), so the members are served in turn and the cost does not depend
+ * on the number of members.
  *
  * Waits follow msg.c: set receivers wait exclusively on pset->wait, each
  * message queued on a member wakes one of them, and one that leaves without
  * a message, or takes one while more are ready, passes the wake-up on.
+ * Peeks (RCV_PEEK) wait non-exclusively and pass nothing on.
+ *
+ * Priorities: the ready list is ordered by the priority of each member's
+ * first message (port->ready_prio), highest first, and within a priority
+ * in the order above; so a set receive takes the highest-priority message
+ * of all members, and members whose first messages have equal priorities
+ * are served in turn. Keeping the order costs O(1) when priorities are
+ * equal, else O(ready members of lower priority). A selective receive
+ * (RCV_FILTER) takes the first match of the first ready member that has
+ * one (mbx_pset_scan()); it waits non-exclusively, like a peek.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -69,6 +80,38 @@ static void mbx_pset_wake_one_locked(struct mbx_pset *pset)
 		wake_up_interruptible(&pset->wait);
 }
 
+/* Priority of @port's first message; port->lock held, queue not empty. */
+static u8 mbx_port_head_prio(struct mbx_port *port)
+{
+	return list_first_entry(&port->msgs, struct mbx_msg, link)->priority;
+}
+
+/*
+ * Put @port, off the list, on @pset's ready list behind every member whose
+ * first message has its first message's priority or higher: O(1) when the
+ * priorities are equal (the tail) or it is the highest (the head). Both
+ * locks held.
+ */
+static void mbx_pset_ready_insert_locked(struct mbx_pset *pset,
+					 struct mbx_port *port)
+{
+	struct mbx_port *pos;
+
+	lockdep_assert_held(&pset->lock);
+	port->ready_prio = mbx_port_head_prio(port);
+	pos = list_first_entry_or_null(&pset->ready, struct mbx_port,
+				       ready_link);
+	if (pos && pos->ready_prio < port->ready_prio) {
+		list_add(&port->ready_link, &pset->ready);
+		return;
+	}
+	list_for_each_entry_reverse(pos, &pset->ready, ready_link)
+		if (pos->ready_prio >= port->ready_prio)
+			break;
+	/* pos is the list head itself if none was. */
+	list_add(&port->ready_link, &pos->ready_link);
+}
+
 /*
  * Take @port out of its set, if any. Return: the set it left; the caller
  * puts the set's reference and the set's reference on the port.
@@ -111,8 +154,9 @@ static int mbx_pset_link_locked(struct mbx_port *port, struct mbx_pset *pset,
 	pset->nmembers++;
 	if (!list_empty(&port->msgs)) {
 		/* It joins with messages: they are ready now. */
-		list_add_tail(&port->ready_link, &pset->ready);
+		mbx_pset_ready_insert_locked(pset, port);
 		pset->nready++;
+		pset->gen++;
 		mbx_pset_wake_one_locked(pset);
 	}
 	spin_unlock(&pset->lock);
@@ -208,7 +252,8 @@ void mbx_pset_destroy(struct mbx_pset *pset)
  * mbx_pset_port_ready_locked() - a message was queued on @port
  * @port: the port, locked
  *
- * If @port is in a set, it joins the ready list (unless on it) and one set
+ * If @port is in a set, it joins the ready list (unless on it; if its
+ * first message's priority rose, it moves up to its new place) and one set
  * receiver is woken.
  */
 void mbx_pset_port_ready_locked(struct mbx_port *port)
@@ -220,9 +265,13 @@ void mbx_pset_port_ready_locked(struct mbx_port *port)
 		return;
 	spin_lock(&pset->lock);
 	if (list_empty(&port->ready_link)) {
-		list_add_tail(&port->ready_link, &pset->ready);
+		mbx_pset_ready_insert_locked(pset, port);
 		pset->nready++;
+	} else if (mbx_port_head_prio(port) > port->ready_prio) {
+		list_del(&port->ready_link);
+		mbx_pset_ready_insert_locked(pset, port);
 	}
+	pset->gen++;
 	mbx_pset_wake_one_locked(pset);
 	spin_unlock(&pset->lock);
 }
@@ -231,33 +280,45 @@ void mbx_pset_port_ready_locked(struct mbx_port *port)
  * mbx_pset_port_dequeued_locked() - a message left @port's queue
  * @port: the port, locked
  *
- * A member whose queue is now empty leaves the ready list.
+ * A member whose queue is now empty leaves the ready list; one whose first
+ * message now has a lower priority moves down to its new place.
  */
 void mbx_pset_port_dequeued_locked(struct mbx_port *port)
 {
 	struct mbx_pset *pset = port->pset;
+	bool empty;
 
 	lockdep_assert_held(&port->lock);
-	if (!pset || !list_empty(&port->msgs))
+	if (!pset)
+		return;
+	empty = list_empty(&port->msgs);
+	if (!empty && mbx_port_head_prio(port) == port->ready_prio)
 		return;
 	spin_lock(&pset->lock);
 	if (!list_empty(&port->ready_link)) {
 		list_del_init(&port->ready_link);
-		pset->nready--;
+		if (empty)
+			pset->nready--;
+		else
+			mbx_pset_ready_insert_locked(pset, port);
 	}
 	spin_unlock(&pset->lock);
 }
 
-/* Served @port (locked, still non-empty): it goes behind the others. */
-static void mbx_pset_rotate_locked(struct mbx_port *port,
-				   struct mbx_pset *pset)
+/*
+ * Served @port (locked, still non-empty): it goes behind the other members
+ * whose first message has the same priority.
+ */
+void mbx_pset_rotate_locked(struct mbx_port *port, struct mbx_pset *pset)
 {
 	lockdep_assert_held(&port->lock);
 	if (port->pset != pset || list_empty(&port->msgs))
 		return;
 	spin_lock(&pset->lock);
-	if (!list_empty(&port->ready_link))
-		list_move_tail(&port->ready_link, &pset->ready);
+	if (!list_empty(&port->ready_link)) {
+		list_del(&port->ready_link);
+		mbx_pset_ready_insert_locked(pset, port);
+	}
 	spin_unlock(&pset->lock);
 }
 
@@ -305,14 +366,19 @@ int mbx_receive_source(struct mbx_space *space, u32 name,
 }
 
 /* As mbx_wait_locked() in msg.c, on a set. 0, -ETIMEDOUT or -EINTR. */
-static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t)
+static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t,
+				bool shared)
 	__must_hold(&pset->lock)
 {
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
 	lockdep_assert_held(&pset->lock);
-	prepare_to_wait_exclusive(&pset->wait, &wait, TASK_INTERRUPTIBLE);
+	if (shared)
+		prepare_to_wait(&pset->wait, &wait, TASK_INTERRUPTIBLE);
+	else
+		prepare_to_wait_exclusive(&pset->wait, &wait,
+					  TASK_INTERRUPTIBLE);
 	spin_unlock(&pset->lock);
 	if (t->forever) {
 		schedule();
@@ -330,54 +396,102 @@ static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t)
 
 /*
  * Try to take a message of @port, which was first on @pset's ready list.
- * Return: the message; NULL to look at the ready list again (the port left
- * the set or was emptied meanwhile, or the buffer was just faulted in); an
- * ERR_PTR with @args->status and @args->rcv_size set.
+ * Return: the message (a peek: its copy); NULL to look at the ready list
+ * again (the port left the set or was emptied meanwhile, or the buffer was
+ * just faulted in); an ERR_PTR with @args->status and @args->rcv_size set.
  */
 static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
 				     struct mbx_port *port,
 				     struct mailbox_msg *args,
 				     const struct mbx_ubuf *ub, u32 trailer,
-				     u32 *faulted, u32 *seqno)
+				     struct mbx_rcv *r, u32 *seqno)
 {
 	struct mbx_msg *msg;
-	LIST_HEAD(fire);
-	u32 needed;
 
 	spin_lock(&port->lock);
-	msg = list_first_entry_or_null(&port->msgs, struct mbx_msg, link);
+	msg = mbx_rcv_find_locked(port, r);
 	if (port->pset != pset || !msg) {
 		spin_unlock(&port->lock);
 		return NULL;
 	}
-	needed = msg->size + trailer + msg->ool_bytes;
-	if (needed > args->rcv_size) {
-		args->rcv_size = needed;
-		args->status = MAILBOX_RCV_TOO_LARGE;
-		if (args->options & MAILBOX_MSG_RCV_LARGE) {
-			/* Stays queued; the caller passes the wake-up on. */
-			spin_unlock(&port->lock);
-			return ERR_PTR(-EMSGSIZE);
-		}
-		msg = mbx_dequeue_locked(port, seqno, &fire);
-		mbx_pset_rotate_locked(port, pset);
-		mbx_dequeue_done(port, &fire);
-		mbx_msg_destroy(msg);
-		return ERR_PTR(-EMSGSIZE);
-	}
-	if (*faulted < needed) {
-		/* Make the buffer present, so the copy cannot fail. */
-		spin_unlock(&port->lock);
-		if (mbx_ubuf_fault_in(ub, needed)) {
-			args->status = MAILBOX_RCV_INVALID_DATA;
-			return ERR_PTR(-EFAULT);
-		}
-		*faulted = needed;
+	return mbx_rcv_take_locked(port, msg, args, ub, trailer, r, pset,
+				   seqno);
+}
+
+/*
+ * RCV_FILTER on a set: the first match of the first ready member that has
+ * one, members in ready-list order. The ready members are taken (with
+ * references) under pset->lock, then each is scanned under its own lock
+ * (port->lock comes first, so not both). pset->gen counts messages made
+ * ready on members: if it did not move since the snapshot, nothing that
+ * could match arrived, and the caller may sleep without holding the lock
+ * in between. Cost: O(ready members + their messages) per scan.
+ *
+ * Called and returns with pset->lock held. Return: the message (a peek:
+ * its copy) with *@port (a reference) and *@local set; NULL if nothing
+ * matches; or an ERR_PTR with @args->status set.
+ */
+static struct mbx_msg *mbx_pset_scan(struct mbx_pset *pset,
+				     struct mailbox_msg *args,
+				     const struct mbx_ubuf *ub, u32 trailer,
+				     struct mbx_rcv *r, u32 *seqno,
+				     struct mbx_port **port, u32 *local)
+	__must_hold(&pset->lock)
+{
+	struct mbx_port **v, *member;
+	struct mbx_msg *msg = NULL;
+	u32 gen, n, i, k;
+
+again:
+	gen = pset->gen;
+	n = pset->nready;
+	if (!n)
 		return NULL;
+	spin_unlock(&pset->lock);
+	v = kvmalloc_array(n, sizeof(*v), GFP_KERNEL_ACCOUNT);
+	spin_lock(&pset->lock);
+	if (!v) {
+		args->status = MAILBOX_RCV_BODY_ERROR;
+		return ERR_PTR(-ENOMEM);
 	}
-	msg = mbx_dequeue_locked(port, seqno, &fire);
-	mbx_pset_rotate_locked(port, pset);
-	mbx_dequeue_done(port, &fire);
+	if (pset->gen != gen || pset->nready > n || !pset->active) {
+		spin_unlock(&pset->lock);
+		kvfree(v);
+		spin_lock(&pset->lock);
+		if (!pset->active)
+			return NULL;	/* the caller sees it */
+		goto again;
+	}
+	n = 0;
+	list_for_each_entry(member, &pset->ready, ready_link)
+		v[n++] = mbx_port_get(member);
+	spin_unlock(&pset->lock);
+
+	for (i = 0; i < n && !msg; i++) {
+		member = v[i];
+		spin_lock(&member->lock);
+		msg = member->pset == pset ? mbx_rcv_find_locked(member, r) :
+					     NULL;
+		if (!msg) {
+			spin_unlock(&member->lock);
+			continue;
+		}
+		*local = member->member_name;
+		msg = mbx_rcv_take_locked(member, msg, args, ub, trailer, r,
+					  pset, seqno);
+		if (!msg)
+			msg = ERR_PTR(-EAGAIN);	/* lock was dropped: rescan */
+		else if (!IS_ERR(msg))
+			*port = mbx_port_get(member);
+	}
+	for (k = 0; k < n; k++)
+		mbx_port_put(v[k]);
+	kvfree(v);
+	spin_lock(&pset->lock);
+	if (msg == ERR_PTR(-EAGAIN) || (!msg && pset->gen != gen)) {
+		msg = NULL;
+		goto again;
+	}
 	return msg;
 }
 
@@ -391,6 +505,7 @@ static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
  * @seqno: set to the message's sequence number on its port
  * @port: set to the member the message came from, with a reference
  * @local: set to that member's name
+ * @r: filter, peek and fault-in state
  *
  * Return: the dequeued message of the member that became ready first, or
  * an ERR_PTR (-EPIPE when the set is destroyed, -EAGAIN, -ETIMEDOUT,
@@ -400,11 +515,11 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				      struct mailbox_msg *args,
 				      const struct mbx_ubuf *ub, u32 trailer,
 				      struct mbx_timeout *t, u32 *seqno,
-				      struct mbx_port **port, u32 *local)
+				      struct mbx_port **port, u32 *local,
+				      struct mbx_rcv *r)
 {
 	struct mbx_port *member;
 	struct mbx_msg *msg = NULL;
-	u32 faulted = 0;
 	int ret = 0;
 
 	*port = NULL;
@@ -415,14 +530,30 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 			ret = -EPIPE;
 			break;
 		}
-		member = list_first_entry_or_null(&pset->ready,
-						  struct mbx_port, ready_link);
+		if (r->filtered) {
+			msg = mbx_pset_scan(pset, args, ub, trailer, r, seqno,
+					    port, local);
+			if (IS_ERR(msg)) {
+				ret = PTR_ERR(msg);
+				msg = NULL;
+				break;
+			}
+			if (msg)
+				break;
+			if (!pset->active)
+				continue;
+			member = NULL;
+		} else {
+			member = list_first_entry_or_null(&pset->ready,
+							  struct mbx_port,
+							  ready_link);
+		}
 		if (member) {
 			mbx_port_get(member);
 			*local = member->member_name;
 			spin_unlock(&pset->lock);
 			msg = mbx_pset_take(pset, member, args, ub, trailer,
-					    &faulted, seqno);
+					    r, seqno);
 			if (msg && !IS_ERR(msg)) {
 				*port = member;
 				spin_lock(&pset->lock);
@@ -440,13 +571,15 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 		ret = mbx_rcv_give_up(args, ret, t);
 		if (ret)
 			break;
-		ret = mbx_pset_wait_locked(pset, t);
+		ret = mbx_pset_wait_locked(pset, t, r->peek || r->filtered);
 	}
 	/*
 	 * Leaving without a message, or with one while others are ready:
-	 * pass on a wake-up we may have taken.
+	 * pass on a wake-up we may have taken (a peek or selective receive
+	 * waits non-exclusively and takes none).
 	 */
-	if (pset->active && !list_empty(&pset->ready))
+	if (!r->peek && !r->filtered && pset->active &&
+	    !list_empty(&pset->ready))
 		mbx_pset_wake_one_locked(pset);
 	spin_unlock(&pset->lock);
 	return msg ? msg : ERR_PTR(ret);

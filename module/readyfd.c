@@ -54,7 +54,7 @@ static __poll_t mbx_ready_poll(struct file *file, poll_table *wait)
 		if (!port->active) {
 			mask |= EPOLLHUP;
 		} else {
-			if (port->msgcount)
+			if (!list_empty(&port->msgs))	/* pulses too */
 				mask |= EPOLLIN | EPOLLRDNORM;
 			if (port->msgcount < port->qlimit)
 				mask |= EPOLLOUT | EPOLLWRNORM;

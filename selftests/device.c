@@ -42,7 +42,9 @@ TEST_F(mailbox, version_reports_abi_limits_and_features)
 		  MAILBOX_FEATURE_TRAILER | MAILBOX_FEATURE_FOREIGN_INSERT |
 		  MAILBOX_FEATURE_DESCRIPTORS | MAILBOX_FEATURE_PORT_SETS |
 		  MAILBOX_FEATURE_READY_FD | MAILBOX_FEATURE_RIGHT_FD |
-		  MAILBOX_FEATURE_REGISTRY | MAILBOX_FEATURE_NOTIFICATIONS,
+		  MAILBOX_FEATURE_REGISTRY | MAILBOX_FEATURE_NOTIFICATIONS |
+		  MAILBOX_FEATURE_PRIORITIES | MAILBOX_FEATURE_SELECTIVE |
+		  MAILBOX_FEATURE_PULSES,
 		  v.features);
 	EXPECT_EQ(MAILBOX_QLIMIT_DEFAULT, v.qlimit_default);
 	EXPECT_LE(v.qlimit_default, v.qlimit_max);
@@ -383,8 +385,8 @@ FIXTURE_VARIANT_ADD(ioctl_arg, port_get_attr) {
 	.size = sizeof(struct mailbox_port_attr),
 	.flags_off = offsetof(struct mailbox_port_attr, flags),
 	.bad_flag = MAILBOX_ATTR_QLIMIT,	/* no flags at all for GET */
-	.reserved_off = offsetof(struct mailbox_port_attr, reserved),
-	.reserved_words = 4,
+	.reserved_off = offsetof(struct mailbox_port_attr, reserved1),
+	.reserved_words = 2,
 	.name_off = offsetof(struct mailbox_port_attr, name),
 	.u32_off = -1,
 	.s32_minus1_off = -1,
@@ -396,8 +398,8 @@ FIXTURE_VARIANT_ADD(ioctl_arg, port_set_attr) {
 	.size = sizeof(struct mailbox_port_attr),
 	.flags_off = offsetof(struct mailbox_port_attr, flags),
 	.bad_flag = MAILBOX_ATTR_ALL + 1,	/* the first undefined bit */
-	.reserved_off = offsetof(struct mailbox_port_attr, reserved),
-	.reserved_words = 4,
+	.reserved_off = offsetof(struct mailbox_port_attr, reserved1),
+	.reserved_words = 2,
 	.name_off = offsetof(struct mailbox_port_attr, name),
 	.u32_off = -1,
 	.s32_minus1_off = -1,
@@ -409,11 +411,25 @@ FIXTURE_VARIANT_ADD(ioctl_arg, msg) {
 	.size = sizeof(struct mailbox_msg),
 	.flags_off = offsetof(struct mailbox_msg, options),
 	.bad_flag = MAILBOX_MSG_OPTIONS_ALL + 1,
-	.reserved_off = offsetof(struct mailbox_msg, reserved0),
-	.reserved_words = 5,	/* reserved0 and reserved[2] */
+	/* rcv_filter (must be 0 without RCV_FILTER) and reserved */
+	.reserved_off = offsetof(struct mailbox_msg, rcv_filter),
+	.reserved_words = 4,
 	.name_off = offsetof(struct mailbox_msg, rcv_name),
 	.u32_off = offsetof(struct mailbox_msg, options),
 	.u32_val = MAILBOX_MSG_RCV | MAILBOX_MSG_RCV_TIMEOUT,
+	.s32_minus1_off = -1,
+	.base_errno = ENOENT,
+};
+
+FIXTURE_VARIANT_ADD(ioctl_arg, pulse) {
+	.cmd = MAILBOX_IOC_PULSE,
+	.size = sizeof(struct mailbox_pulse_send),
+	.flags_off = offsetof(struct mailbox_pulse_send, flags),
+	.bad_flag = 1,
+	.reserved_off = offsetof(struct mailbox_pulse_send, reserved),
+	.reserved_words = 2,
+	.name_off = offsetof(struct mailbox_pulse_send, name),
+	.u32_off = -1,
 	.s32_minus1_off = -1,
 	.base_errno = ENOENT,
 };

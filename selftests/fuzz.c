@@ -113,7 +113,7 @@ enum {
 	C_VERSION, C_ALLOCATE, C_DEALLOCATE, C_DESTROY, C_MOD_REFS, C_INSERT,
 	C_TYPE, C_NAMES, C_GET_ATTR, C_SET_ATTR, C_MOVE_MEMBER, C_NOTIFY,
 	C_MSG, C_READY_FD, C_EXPORT, C_IMPORT, C_REGISTER, C_LOOKUP,
-	C_UNREGISTER, C_UNKNOWN, C_NR
+	C_UNREGISTER, C_PULSE, C_UNKNOWN, C_NR
 };
 
 static const struct cmd cmds[C_NR] = {
@@ -163,6 +163,8 @@ static const struct cmd cmds[C_NR] = {
 		       B(ENOMEM) },
 	[C_UNREGISTER] = { "UNREGISTER", MAILBOX_IOC_UNREGISTER,
 			   COMMON | B(ENOENT) | B(EPERM) },
+	[C_PULSE] = { "PULSE", MAILBOX_IOC_PULSE,
+		      COMMON | B(ENOENT) | B(EPERM) | B(EPIPE) | B(ENOMEM) },
 	[C_UNKNOWN] = { "unknown", 0, B(ENOTTY) },
 };
 
@@ -442,7 +444,7 @@ static void do_attr(struct worker *w, int c)
 		.mscount = below(w, 4),
 	};
 
-	a.reserved[0] = pick_reserved(w);
+	a.reserved1 = pick_reserved(w);
 	fuzz_ioctl(w, c, w->space, cmds[c].nr, pick_ptr(w, &a, 3));
 }
 
@@ -612,6 +614,7 @@ static void do_msg(struct worker *w)
 	static __thread struct mailbox_iov siov[MAILBOX_IOV_MAX + 4];
 	static __thread struct mailbox_iov riov[MAILBOX_IOV_MAX + 4];
 	struct mailbox_msg_header *h = (void *)sbuf;
+	struct mailbox_rcv_filter filter;
 	struct mailbox_msg m = { 0 };
 	uint32_t size = sizeof(*h), i, n, cnt;
 	int space = chance(w, 85) ? w->space : shared_fd;
@@ -685,7 +688,9 @@ static void do_msg(struct worker *w)
 		m.options = (1 + below(w, 3)) | (rnd(w) & (MAILBOX_MSG_RCV_TRAILER |
 							  MAILBOX_MSG_RCV_LARGE |
 							  MAILBOX_MSG_SEND_IOV |
-							  MAILBOX_MSG_RCV_IOV));
+							  MAILBOX_MSG_RCV_IOV |
+							  MAILBOX_MSG_RCV_FILTER |
+							  MAILBOX_MSG_RCV_PEEK));
 	else
 		m.options = chance(w, 95) ? (uint32_t)rnd(w) & MAILBOX_MSG_OPTIONS_ALL :
 					    (uint32_t)rnd(w);
@@ -729,8 +734,21 @@ static void do_msg(struct worker *w)
 		m.rcv_size = cnt;
 	}
 	m.rcv_name = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
-	m.reserved0 = pick_reserved(w);
-	m.reserved[1] = pick_reserved(w);
+	m.priority = w->sane || chance(w, 90) ? below(w, MAILBOX_PRIO_MAX + 1) :
+						 (uint32_t)rnd(w);
+	if ((m.options & MAILBOX_MSG_RCV_FILTER) || !chance(w, 95)) {
+		filter = (struct mailbox_rcv_filter) {
+			.flags = pick_flags(w, MAILBOX_FILTER_ALL),
+			.id_mask = chance(w, 50) ? 0xff : (uint32_t)rnd(w),
+			.id_value = (int32_t)below(w, 256),
+			.id_min = -(int32_t)below(w, 1000),
+			.id_max = (int32_t)below(w, 1000) - 100,
+			.sender_pid = chance(w, 80) ? getpid() : (int32_t)rnd(w),
+			.reserved = pick_reserved(w),
+		};
+		m.rcv_filter = (uintptr_t)pick_ptr(w, &filter, 3);
+	}
+	m.reserved = pick_reserved(w);
 	/* Only what this call writes is parsed (and unmapped). */
 	memset(rbuf, 0, 256);
 	m.status = 0;
@@ -743,6 +761,22 @@ static void do_msg(struct worker *w)
 		harvest(w, rbuf, m.rcv_size, err == 0 && space == w->space);
 	if (dealloc)
 		ool_region(1);	/* the send may have unmapped some of it */
+}
+
+static void do_pulse(struct worker *w)
+{
+	int space = chance(w, 85) ? w->space : shared_fd;
+	struct mailbox_pulse_send p = {
+		.name = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w),
+		.code = (int32_t)rnd(w),
+		.value = rnd(w),
+		.priority = w->sane || chance(w, 90) ? below(w, MAILBOX_PRIO_MAX + 1) :
+						       (uint32_t)rnd(w),
+		.flags = pick_flags(w, 0),
+		.reserved = pick_reserved(w),
+	};
+
+	fuzz_ioctl(w, C_PULSE, space, cmds[C_PULSE].nr, pick_ptr(w, &p, 3));
 }
 
 static void do_port_fd(struct worker *w, int c)
@@ -824,6 +858,7 @@ static void do_unknown(struct worker *w)
 		 nr == MAILBOX_IOC_PORT_READY_FD || nr == MAILBOX_IOC_PORT_EXPORT ||
 		 nr == MAILBOX_IOC_PORT_IMPORT || nr == MAILBOX_IOC_REGISTER ||
 		 nr == MAILBOX_IOC_LOOKUP || nr == MAILBOX_IOC_UNREGISTER ||
+		 nr == MAILBOX_IOC_PULSE ||
 		 _IOC_TYPE(nr) == 'T' /* tty/generic fd ioctls: FIONBIO, FIOCLEX... */ ||
 		 _IOC_TYPE(nr) == 0);
 	/* Mailbox commands on a ready or right fd are unknown there. */
@@ -901,7 +936,8 @@ static void step(struct worker *w)
 	case 38 ... 40: do_attr(w, C_SET_ATTR); break;
 	case 41 ... 44: do_move_member(w); break;
 	case 45 ... 50: do_notify(w); break;
-	case 51 ... 74: do_msg(w); break;
+	case 51 ... 72: do_msg(w); break;
+	case 73 ... 74: do_pulse(w); break;
 	case 75 ... 77: do_port_fd(w, C_READY_FD); break;
 	case 78 ... 81: do_port_fd(w, C_EXPORT); break;
 	case 82 ... 85: do_port_fd(w, C_IMPORT); break;

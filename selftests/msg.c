@@ -1096,12 +1096,12 @@ TEST_F(mailbox, msg_with_unknown_options_or_reserved_fails_with_einval)
 		.options = MAILBOX_MSG_SEND,
 		.send_size = sizeof(h),
 		.status = MB_PATTERN32,
-		.reserved0 = 1,
+		.rcv_filter = 1,
 	};
 	EXPECT_EQ(EINVAL, mb_msg(self->fd, &m));
 	EXPECT_EQ(MAILBOX_SEND_INVALID_OPTIONS, m.status);
-	m.reserved0 = 0;
-	m.reserved[1] = 1;
+	m.rcv_filter = 0;
+	m.reserved = 1;
 	m.status = MB_PATTERN32;
 	EXPECT_EQ(EINVAL, mb_msg(self->fd, &m));
 	EXPECT_EQ(MAILBOX_SEND_INVALID_OPTIONS, m.status);

@@ -36,6 +36,9 @@
 #define MAILBOX_FEATURE_RIGHT_FD	(1ULL << 7)	/* export/import rights as fds */
 #define MAILBOX_FEATURE_REGISTRY	(1ULL << 8)	/* service registry */
 #define MAILBOX_FEATURE_NOTIFICATIONS	(1ULL << 9)	/* notification requests */
+#define MAILBOX_FEATURE_PRIORITIES	(1ULL << 10)	/* mailbox_msg.priority */
+#define MAILBOX_FEATURE_SELECTIVE	(1ULL << 11)	/* RCV_FILTER, RCV_PEEK */
+#define MAILBOX_FEATURE_PULSES		(1ULL << 12)	/* MAILBOX_IOC_PULSE */
 #define MAILBOX_FEATURE_IOV		(1ULL << 13)	/* MAILBOX_MSG_SEND_IOV, _RCV_IOV */
 #define MAILBOX_FEATURE_OOL		(1ULL << 14)	/* out-of-line memory descriptors */
 
@@ -230,7 +233,11 @@ struct mailbox_port_names {
  * @mscount:     out (GET) / in (SET), make-send count
  * @sorights:    out, send-once rights outstanding
  * @has_senders: out, 1 if any send right exists (in a space or a message)
- * @reserved:    in, must be zero
+ * @pulses_queued:  out, pulses queued (0..MAILBOX_PULSE_LANE), not counted
+ *                  in @msgcount
+ * @pulses_dropped: out, pulses dropped (lane full, nothing to coalesce
+ *                  with) not yet reported by a delivered pulse
+ * @reserved1:   in, must be zero
  */
 struct mailbox_port_attr {
 	__u32 name;
@@ -241,7 +248,9 @@ struct mailbox_port_attr {
 	__u32 mscount;
 	__u32 sorights;
 	__u32 has_senders;
-	__u64 reserved[2];
+	__u32 pulses_queued;
+	__u32 pulses_dropped;
+	__u64 reserved1;
 };
 
 /*
@@ -269,6 +278,7 @@ struct mailbox_msg_header {
 #define MAILBOX_MSGH_REMOTE_MASK	0x0000001fU
 #define MAILBOX_MSGH_LOCAL_MASK		0x00001f00U
 #define MAILBOX_MSGH_COMPLEX		0x80000000U	/* body starts with descriptors */
+#define MAILBOX_MSGH_PULSE		0x01000000U	/* received: a struct mailbox_pulse */
 #define MAILBOX_MSGH_BITS(remote, local)	((remote) | ((local) << 8))
 #define MAILBOX_MSGH_REMOTE(bits)	((bits) & MAILBOX_MSGH_REMOTE_MASK)
 #define MAILBOX_MSGH_LOCAL(bits)	(((bits) & MAILBOX_MSGH_LOCAL_MASK) >> 8)
@@ -391,9 +401,44 @@ struct mailbox_msg_trailer {
 #define MAILBOX_MSG_RCV_TIMEOUT		(1U << 3) /* bound the receive wait by @rcv_timeout */
 #define MAILBOX_MSG_RCV_LARGE		(1U << 4) /* too large: leave it queued */
 #define MAILBOX_MSG_RCV_TRAILER		(1U << 5) /* append struct mailbox_msg_trailer */
+#define MAILBOX_MSG_RCV_FILTER		(1U << 6) /* receive the first match of @rcv_filter */
+#define MAILBOX_MSG_RCV_PEEK		(1U << 7) /* copy out without dequeuing */
 #define MAILBOX_MSG_SEND_IOV		(1U << 8) /* @send_msg is a struct mailbox_iov array */
 #define MAILBOX_MSG_RCV_IOV		(1U << 9) /* @rcv_msg is a struct mailbox_iov array */
-#define MAILBOX_MSG_OPTIONS_ALL		0x33fU
+#define MAILBOX_MSG_OPTIONS_ALL		0x3ffU
+
+/* Message priorities: 0 (default, lowest) .. MAILBOX_PRIO_MAX. */
+#define MAILBOX_PRIO_MAX		255
+
+/* mailbox_rcv_filter.flags: conditions a message must meet (all of them). */
+#define MAILBOX_FILTER_ID	(1U << 0)	/* (id & id_mask) == id_value */
+#define MAILBOX_FILTER_RANGE	(1U << 1)	/* id_min <= id <= id_max */
+#define MAILBOX_FILTER_SENDER	(1U << 2)	/* sender's tgid == sender_pid */
+#define MAILBOX_FILTER_ALL	0x7U
+
+/*
+ * struct mailbox_rcv_filter - selective receive (MAILBOX_MSG_RCV_FILTER)
+ * @flags:      MAILBOX_FILTER_* conditions; every one set must hold; 0
+ *              matches every message
+ * @id_mask:    FILTER_ID: bits of header.id compared
+ * @id_value:   FILTER_ID: their wanted value ((id & id_mask) == id_value;
+ *              id_value must have no bit outside id_mask)
+ * @id_min:     FILTER_RANGE: smallest id (signed), <= @id_max
+ * @id_max:     FILTER_RANGE: largest id
+ * @sender_pid: FILTER_SENDER: the sender's thread-group id as seen in the
+ *              receiver's pid namespace, > 0 (notifications have no
+ *              sender and never match; a pulse's sender is its sender)
+ * @reserved:   must be zero
+ */
+struct mailbox_rcv_filter {
+	__u32 flags;
+	__u32 id_mask;
+	__s32 id_value;
+	__s32 id_min;
+	__s32 id_max;
+	__s32 sender_pid;
+	__u64 reserved;
+};
 
 /*
  * struct mailbox_iov - one segment of a scattered message (SEND_IOV, RCV_IOV)
@@ -455,10 +500,16 @@ struct mailbox_iov {
  *                segments); out, bytes written (message + trailer), or on
  *                MAILBOX_RCV_TOO_LARGE the bytes needed
  * @rcv_name:     in, name of the receive right or port set to receive on
- *                (a set gives the next message of the member that became
- *                non-empty first; a served member goes behind the others)
+ *                (a set gives the next message of the member whose first
+ *                message has the highest priority, among equals the one
+ *                that became non-empty first; a served member goes behind
+ *                the others of its priority)
  * @status:       out, MAILBOX_MSG_SUCCESS or a MAILBOX_{SEND,RCV}_* code
- * @reserved0:    in, must be zero
+ * @priority:     in (SEND), the message's priority, 0..MAILBOX_PRIO_MAX
+ *                (highest first, FIFO within a priority); ignored
+ *                without SEND; out (RCV), the received message's priority
+ * @rcv_filter:   in, with MAILBOX_MSG_RCV_FILTER: user address of a struct
+ *                mailbox_rcv_filter; must be zero otherwise
  * @reserved:     in, must be zero
  */
 struct mailbox_msg {
@@ -471,8 +522,9 @@ struct mailbox_msg {
 	__u32 rcv_size;
 	__u32 rcv_name;
 	__u32 status;
-	__u32 reserved0;
-	__u64 reserved[2];
+	__u32 priority;
+	__u64 rcv_filter;
+	__u64 reserved;
 };
 
 /*
@@ -575,6 +627,46 @@ struct mailbox_notify_port_destroyed {	/* PORT_DESTROYED: carries the receive ri
 };
 /* SEND_ONCE: a bare header. */
 
+/* Pulses: small, non-blocking kernel-built messages (QNX's pulses). */
+#define MAILBOX_PULSE_LANE	32	/* undelivered pulses a port keeps */
+
+/*
+ * struct mailbox_pulse_send - MAILBOX_IOC_PULSE
+ * @name:     in, a send right (not consumed; a send-once right is EPERM)
+ * @code:     in, delivered as header.id and @code
+ * @value:    in, delivered as @value
+ * @priority: in, 0..MAILBOX_PRIO_MAX
+ * @flags:    in, must be zero
+ * @reserved: in, must be zero
+ */
+struct mailbox_pulse_send {
+	__u32 name;
+	__s32 code;
+	__u64 value;
+	__u32 priority;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/*
+ * struct mailbox_pulse - a received pulse (header.bits == MAILBOX_MSGH_PULSE,
+ * header.size == sizeof, header.id == @code, remote_port NULL, local_port
+ * the receive right's name as for any message)
+ * @code:     as sent
+ * @priority: as sent
+ * @value:    as sent (the newest, when pulses were coalesced)
+ * @count:    pulses coalesced into this one, >= 1
+ * @dropped:  pulses dropped on this port since the previous delivered pulse
+ */
+struct mailbox_pulse {
+	struct mailbox_msg_header header;
+	__s32 code;
+	__u32 priority;
+	__u64 value;
+	__u32 count;
+	__u32 dropped;
+};
+
 /* Service registry. */
 #define MAILBOX_SERVICE_NAME_MAX	128	/* bytes, including the NUL */
 #define MAILBOX_REGISTER_REPLACE	(1U << 0)
@@ -609,6 +701,7 @@ struct mailbox_service {
 #define MAILBOX_IOC_PORT_REQUEST_NOTIFICATION \
 	_IOWR(MAILBOX_IOC_MAGIC, 0x1a, struct mailbox_port_request_notification)
 #define MAILBOX_IOC_MSG			_IOWR(MAILBOX_IOC_MAGIC, 0x20, struct mailbox_msg)
+#define MAILBOX_IOC_PULSE		_IOW(MAILBOX_IOC_MAGIC, 0x21, struct mailbox_pulse_send)
 #define MAILBOX_IOC_PORT_READY_FD	_IOWR(MAILBOX_IOC_MAGIC, 0x30, struct mailbox_port_fd)
 #define MAILBOX_IOC_PORT_EXPORT		_IOWR(MAILBOX_IOC_MAGIC, 0x31, struct mailbox_port_fd)
 #define MAILBOX_IOC_PORT_IMPORT		_IOWR(MAILBOX_IOC_MAGIC, 0x32, struct mailbox_port_fd)
