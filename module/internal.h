@@ -47,19 +47,36 @@
  *                      port's lock and the (old or new) set's lock held, so
  *                      either lock makes it stable.
  *
+ * mbx_prio_settle_mutex (mutex, prio.c) serialises priority changes made
+ *                      for priority inheritance; held with no other
+ *                      mailbox lock (it calls sched_setattr_nocheck()).
+ * mbx_prio_lock (spinlock, prio.c) protects the boost records: every
+ *                      struct mbx_boost and struct mbx_prio_task field
+ *                      marked so, and entry->boost's target's state.
+ *
  * Order: fr->lock, then space->lock, then mbx_registry_lock or
  * mbx_transit_lock (messages carrying receive rights only; never both), then
- * port->lock, then pset->lock. The registry lock is never held while taking
- * a space->lock: LOOKUP copies the right under it, drops it, then copies out
- * under the space's lock; REGISTER takes it inside its space's lock so that
- * a failed registration can undo its copyin. Two spaces (insert_right into a
- * foreign space) are taken in address order, the second with
- * SINGLE_DEPTH_NESTING. Never two port locks, nor two set locks, at once.
+ * port->lock, then pset->lock. mbx_prio_lock is a leaf taken under
+ * space->lock (and mbx_transit_lock) or alone, never with a port or set
+ * lock; mbx_prio_settle_mutex is taken with no mailbox lock held. The
+ * registry lock is never held while taking a space->lock: LOOKUP copies the
+ * right under it, drops it, then copies out under the space's lock; REGISTER
+ * takes it inside its space's lock so that a failed registration can undo
+ * its copyin. Two spaces (insert_right into a foreign space) are taken in
+ * address order, the second with SINGLE_DEPTH_NESTING. Never two port
+ * locks, nor two set locks, at once.
  * Never user memory under port->lock or pset->lock. Wait queues have their
  * own locks and are always taken inside port->lock or pset->lock
  * (prepare_to_wait, wake_up of a queue with waiters) or with no lock.
  * Pollers (readyfd.c) read a port's or set's state under its lock after
  * poll_wait(), so a waker holding that lock cannot miss them.
+ *
+ * Priority inheritance (prio.c): a boost is owned by the send-once entry
+ * it came with (entry->boost, under space->lock) and holds, through its
+ * struct mbx_prio_task, a task_struct reference on the boosted thread.
+ * Boost changes are only recorded under the locks; the scheduler is told
+ * by mbx_prio_settle(), which every ioctl, the send phase of a send +
+ * receive and release() call with no lock held.
  *
  * Rights accounting (as XNU): port->srights counts send rights, one per
  * space entry holding SEND (whatever its user references) plus one per
@@ -97,10 +114,23 @@ extern unsigned int mbx_qlimit_max;
 extern unsigned int mbx_max_names;
 extern unsigned int mbx_max_services;
 
+/* A thread's scheduling priority as priority inheritance sees it. */
+struct mbx_sched {
+	u8 policy;			/* SCHED_{NORMAL,BATCH,IDLE,FIFO,RR} */
+	u8 rt_priority;			/* 1..99 for FIFO/RR, else 0 */
+	s8 nice;			/* -20..19 */
+	bool valid;			/* captured (mbx_msg: reply is send-once) */
+};
+
+struct mbx_boost;
+
 struct mbx_port {
 	refcount_t ref;			/* (atomic) */
 	spinlock_t lock;
 	bool active;			/* (protected by @lock; READ_ONCE ok) */
+	u8 flags;			/* (protected by @lock; READ_ONCE ok)
+					 * MAILBOX_PORT_FLAG_*, fits in padding
+					 */
 	struct mbx_space *receiver;	/* (protected by @lock) holder of the
 					 * receive right; NULL in transit/dead
 					 */
@@ -167,6 +197,9 @@ struct mbx_entry {
 	bool linked;			/* (space->lock) in space->by_port */
 	struct mbx_request *dnreq;	/* (space->lock) dead-name request */
 	struct mbx_request *spreq;	/* (space->lock) send-possible request */
+	struct mbx_boost *boost;	/* (space->lock) priority boost this
+					 * send-once right carries (prio.c)
+					 */
 };
 
 /*
@@ -212,6 +245,7 @@ struct mbx_msg {
 	struct pid *pid;		/* sender's thread group */
 	kuid_t uid;
 	kgid_t gid;
+	struct mbx_sched prio;		/* sender's priority, for a reply */
 	u8 body[];			/* size - MBX_HEADER_SIZE bytes */
 };
 
@@ -273,6 +307,8 @@ enum mbx_stat {
 	MBX_STAT_MESSAGE_BYTES,
 	MBX_STAT_PSETS,
 	MBX_STAT_READY_FDS,
+	MBX_STAT_PRIO_BOOSTS,
+	MBX_STAT_PRIO_THREADS,
 	MBX_STAT_TOTAL_PORTS,
 	MBX_STAT_TOTAL_SENT,
 	MBX_STAT_TOTAL_RECEIVED,
@@ -381,6 +417,28 @@ void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync);
 int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 		    const struct mbx_timeout *t);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
+
+/* prio.c */
+struct mbx_prio_prep {
+	struct mbx_boost *boost;
+	struct mbx_prio_task *pt;
+};
+
+void mbx_prio_capture(struct mbx_msg *msg, u32 reply_disposition);
+void mbx_prio_prepare(struct mbx_msg *msg, struct mbx_prio_prep *pp);
+void mbx_prio_boost_locked(struct mbx_space *space, u32 name,
+			   struct mbx_prio_prep *pp);
+void mbx_prio_unprepare(struct mbx_prio_prep *pp);
+void __mbx_prio_entry_gone(struct mbx_entry *entry);
+static inline void mbx_prio_entry_gone_locked(struct mbx_entry *entry)
+{
+	if (unlikely(entry->boost))
+		__mbx_prio_entry_gone(entry);
+}
+
+void mbx_prio_port_died(struct mbx_port *port);
+void mbx_prio_settle(void);
+void mbx_prio_exit(void);
 
 /* fdright.c */
 int mbx_ioctl_port_export(struct mbx_space *space, void __user *uarg);

@@ -55,6 +55,7 @@ static int mbx_open(struct inode *inode, struct file *file)
 static int mbx_release(struct inode *inode, struct file *file)
 {
 	mbx_space_destroy(file->private_data);
+	mbx_prio_settle();
 	return 0;
 }
 
@@ -99,7 +100,8 @@ static int mbx_ioctl_version(void __user *uarg)
 		     MAILBOX_FEATURE_TRAILER | MAILBOX_FEATURE_FOREIGN_INSERT |
 		     MAILBOX_FEATURE_DESCRIPTORS | MAILBOX_FEATURE_NOTIFICATIONS |
 		     MAILBOX_FEATURE_RIGHT_FD | MAILBOX_FEATURE_REGISTRY |
-		     MAILBOX_FEATURE_PORT_SETS | MAILBOX_FEATURE_READY_FD;
+		     MAILBOX_FEATURE_PORT_SETS | MAILBOX_FEATURE_READY_FD |
+		     MAILBOX_FEATURE_PRIO_INHERIT;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
 	v.qlimit_max = mbx_qlimit_max;
 	v.max_names = mbx_max_names;
@@ -108,7 +110,8 @@ static int mbx_ioctl_version(void __user *uarg)
 	return 0;
 }
 
-static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long mbx_ioctl_cmd(struct file *file, unsigned int cmd,
+			  unsigned long arg)
 {
 	struct mbx_space *space = file->private_data;
 	void __user *uarg = (void __user *)arg;
@@ -155,6 +158,15 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	long ret = mbx_ioctl_cmd(file, cmd, arg);
+
+	/* Priority boosts the call started or ended take effect now. */
+	mbx_prio_settle();
+	return ret;
 }
 
 static void mbx_show_fdinfo(struct seq_file *m, struct file *file)
@@ -224,6 +236,7 @@ static void __exit mbx_exit(void)
 	misc_deregister(&mbx_misc);
 	/* No file is open: every registered port is dead. */
 	mbx_registry_exit();
+	mbx_prio_exit();
 	mbx_stats_exit();
 	mbx_entry_cache_exit();
 	mbx_port_cache_exit();

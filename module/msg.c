@@ -95,6 +95,7 @@ struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp)
 	msg->ool_bytes = 0;
 	msg->carries_receive = false;
 	msg->rights = NULL;
+	msg->prio.valid = false;
 	msg->pid = get_pid(task_tgid(current));
 	msg->uid = current_euid();
 	msg->gid = current_egid();
@@ -380,6 +381,7 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	}
 	msg->bits = hdr.bits;
 	msg->id = hdr.id;
+	mbx_prio_capture(msg, local);
 
 	mbx_txn_init(&txn);
 	if (hdr.bits & MAILBOX_MSGH_COMPLEX) {
@@ -574,11 +576,14 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 			       struct mailbox_msg_header *hdr, u32 *names,
 			       int *body_err)
 {
+	struct mbx_prio_prep pp = { };
 	struct mbx_entry *spare = NULL;
 	int ret = 0;
 
-	if (msg->reply.port)
+	if (msg->reply.port) {
 		spare = mbx_entry_alloc();
+		mbx_prio_prepare(msg, &pp);
+	}
 	mutex_lock(&space->lock);
 	if (msg->carries_receive)
 		mutex_lock(&mbx_transit_lock);
@@ -590,6 +595,8 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 			/* The reply port died in flight. */
 			hdr->remote_port = MAILBOX_PORT_DEAD;
 			ret = 0;
+		} else if (!ret) {
+			mbx_prio_boost_locked(space, hdr->remote_port, &pp);
 		}
 	}
 	if (!ret && msg->nr_rights)
@@ -599,6 +606,7 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 	mutex_unlock(&space->lock);
 	if (spare)
 		mbx_entry_free(spare);
+	mbx_prio_unprepare(&pp);
 	return ret;
 }
 
@@ -731,6 +739,8 @@ int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
 		ret = mbx_send(space, &args, nonblock);
 		if (ret)
 			goto out;
+		/* A reply ends its boost before the receive waits. */
+		mbx_prio_settle();
 	}
 	if (args.options & MAILBOX_MSG_RCV)
 		ret = mbx_receive(space, &args, nonblock);

@@ -153,6 +153,8 @@ void mbx_port_destroy(struct mbx_port *port)
 		p->msgcount = 0;
 		mbx_notify_port_dead_locked(p, &fire, &destroy);
 		spin_unlock(&p->lock);
+		/* Boosts its send-once rights gave (a client died) end. */
+		mbx_prio_port_died(p);
 		/* A port-destroyed notification that could not be queued. */
 		if (pd)
 			list_add_tail(&pd->link, &msgs);
@@ -206,7 +208,7 @@ int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
 
 	if (copy_from_user(&attr, uarg, sizeof(attr)))
 		return -EFAULT;
-	if (attr.flags || attr.reserved[0] || attr.reserved[1])
+	if (attr.flags || attr.reserved0 || attr.reserved1)
 		return -EINVAL;
 
 	port = mbx_receive_port(space, attr.name);
@@ -220,6 +222,7 @@ int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
 	attr.mscount = port->mscount;
 	attr.sorights = port->sorights;
 	attr.has_senders = port->srights != 0;
+	attr.port_flags = port->flags;
 	spin_unlock(&port->lock);
 	mbx_port_put(port);
 
@@ -237,8 +240,11 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 
 	if (copy_from_user(&attr, uarg, sizeof(attr)))
 		return -EFAULT;
-	if ((attr.flags & ~MAILBOX_ATTR_ALL) || attr.reserved[0] ||
-	    attr.reserved[1])
+	if ((attr.flags & ~MAILBOX_ATTR_ALL) || attr.reserved0 ||
+	    attr.reserved1)
+		return -EINVAL;
+	if ((attr.flags & MAILBOX_ATTR_FLAGS) &&
+	    (attr.port_flags & ~MAILBOX_PORT_FLAGS_ALL))
 		return -EINVAL;
 	if ((attr.flags & MAILBOX_ATTR_QLIMIT) &&
 	    (attr.qlimit == 0 || attr.qlimit > mbx_qlimit_max))
@@ -259,6 +265,9 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 		port->seqno = attr.seqno;
 	if (attr.flags & MAILBOX_ATTR_MSCOUNT)
 		port->mscount = attr.mscount;
+	/* Applies to messages received from now on. */
+	if (attr.flags & MAILBOX_ATTR_FLAGS)
+		WRITE_ONCE(port->flags, attr.port_flags);
 	spin_unlock(&port->lock);
 
 	/* Room appeared for possibly many senders. */

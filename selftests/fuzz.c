@@ -434,7 +434,8 @@ static void do_attr(struct worker *w, int c)
 		.mscount = below(w, 4),
 	};
 
-	a.reserved[0] = pick_reserved(w);
+	a.reserved0 = pick_reserved(w);
+	a.port_flags = pick_flags(w, MAILBOX_PORT_FLAGS_ALL);
 	fuzz_ioctl(w, c, w->space, cmds[c].nr, pick_ptr(w, &a, 3));
 }
 

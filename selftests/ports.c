@@ -1164,8 +1164,9 @@ TEST_F(mailbox, get_attr_of_a_new_port)
 	EXPECT_EQ(0, a.mscount);
 	EXPECT_EQ(0, a.sorights);
 	EXPECT_EQ(0, a.has_senders);
-	EXPECT_EQ(0, a.reserved[0]);
-	EXPECT_EQ(0, a.reserved[1]);
+	EXPECT_EQ(0, a.reserved0);
+	EXPECT_EQ(0, a.port_flags);
+	EXPECT_EQ(0, a.reserved1);
 }
 
 TEST_F(mailbox, get_attr_counts_make_sends_and_senders)
@@ -1208,7 +1209,7 @@ TEST_F(mailbox, get_attr_errors)
 	a.flags = MAILBOX_ATTR_QLIMIT;
 	EXPECT_EQ(EINVAL, mb_ioctl(self->fd, MAILBOX_IOC_PORT_GET_ATTR, &a));
 	a.flags = 0;
-	a.reserved[1] = 1;
+	a.reserved1 = 1;
 	EXPECT_EQ(EINVAL, mb_ioctl(self->fd, MAILBOX_IOC_PORT_GET_ATTR, &a));
 }
 
@@ -1286,7 +1287,7 @@ TEST_F(mailbox, set_attr_errors)
 	memset(&a, 0, sizeof(a));
 	a.name = r;
 	a.flags = MAILBOX_ATTR_SEQNO;
-	a.reserved[0] = 1;
+	a.reserved0 = 1;
 	EXPECT_EQ(EINVAL, mb_ioctl(self->fd, MAILBOX_IOC_PORT_SET_ATTR, &a));
 }
 

@@ -36,6 +36,7 @@
 #define MAILBOX_FEATURE_RIGHT_FD	(1ULL << 7)	/* export/import rights as fds */
 #define MAILBOX_FEATURE_REGISTRY	(1ULL << 8)	/* service registry */
 #define MAILBOX_FEATURE_NOTIFICATIONS	(1ULL << 9)	/* notification requests */
+#define MAILBOX_FEATURE_PRIO_INHERIT	(1ULL << 15)	/* MAILBOX_PORT_FLAG_PRIO_INHERIT */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -215,8 +216,19 @@ struct mailbox_port_names {
 #define MAILBOX_ATTR_QLIMIT	(1U << 0)
 #define MAILBOX_ATTR_SEQNO	(1U << 1)
 #define MAILBOX_ATTR_MSCOUNT	(1U << 2)
+#define MAILBOX_ATTR_FLAGS	(1U << 3)
 #define MAILBOX_ATTR_ALL	(MAILBOX_ATTR_QLIMIT | MAILBOX_ATTR_SEQNO | \
-				 MAILBOX_ATTR_MSCOUNT)
+				 MAILBOX_ATTR_MSCOUNT | MAILBOX_ATTR_FLAGS)
+
+/*
+ * mailbox_port_attr.port_flags. PRIO_INHERIT: a thread that receives from
+ * the port a message carrying a send-once reply right runs at the sender's
+ * priority (captured at send), if higher than its own, until it uses that
+ * right, the right leaves its space or dies (Documentation/
+ * qnx-and-priority-inheritance.rst).
+ */
+#define MAILBOX_PORT_FLAG_PRIO_INHERIT	(1U << 0)
+#define MAILBOX_PORT_FLAGS_ALL		MAILBOX_PORT_FLAG_PRIO_INHERIT
 
 /*
  * struct mailbox_port_attr - MAILBOX_IOC_PORT_GET_ATTR, _PORT_SET_ATTR
@@ -228,7 +240,10 @@ struct mailbox_port_names {
  * @mscount:     out (GET) / in (SET), make-send count
  * @sorights:    out, send-once rights outstanding
  * @has_senders: out, 1 if any send right exists (in a space or a message)
- * @reserved:    in, must be zero
+ * @reserved0:   in, must be zero
+ * @port_flags:  out (GET) / in (SET with MAILBOX_ATTR_FLAGS),
+ *               MAILBOX_PORT_FLAG_* bits; unknown bits give EINVAL
+ * @reserved1:   in, must be zero
  */
 struct mailbox_port_attr {
 	__u32 name;
@@ -239,7 +254,9 @@ struct mailbox_port_attr {
 	__u32 mscount;
 	__u32 sorights;
 	__u32 has_senders;
-	__u64 reserved[2];
+	__u64 reserved0;
+	__u32 port_flags;
+	__u32 reserved1;
 };
 
 /*
