@@ -47,22 +47,19 @@
  *                      port's lock and the (old or new) set's lock held, so
  *                      either lock makes it stable.
  *
- * mbx_prio_settle_mutex (mutex, prio.c) serialises priority changes made
- *                      for priority inheritance; held with no other
- *                      mailbox lock (it calls sched_setattr_nocheck()).
- * mbx_prio_lock (spinlock, prio.c) protects the boost records: every
- *                      struct mbx_boost and struct mbx_prio_task field
- *                      marked so, and entry->boost's target's state.
+ * mbx_prio_lock (spinlock, prio.c) protects the priority-inheritance
+ *                      records (struct mbx_boost, struct mbx_prio_task).
+ *                      sched_setattr_nocheck() is called with no lock at
+ *                      all (mbx_prio_settle()).
  *
  * Order: fr->lock, then space->lock, then mbx_registry_lock or
  * mbx_transit_lock (messages carrying receive rights only; never both), then
  * port->lock, then pset->lock. mbx_prio_lock is a leaf taken under
  * space->lock (and mbx_transit_lock) or alone, never with a port or set
- * lock; mbx_prio_settle_mutex is taken with no mailbox lock held. The
- * registry lock is never held while taking a space->lock: LOOKUP copies the
- * right under it, drops it, then copies out under the space's lock; REGISTER
- * takes it inside its space's lock so that a failed registration can undo
- * its copyin. Two spaces (insert_right into a foreign space) are taken in
+ * lock. The registry lock is never held while taking a space->lock: LOOKUP
+ * copies the right under it, drops it, then copies out under the space's
+ * lock; REGISTER takes it inside its space's lock so that a failed
+ * registration can undo its copyin. Two spaces (insert_right into a foreign space) are taken in
  * address order, the second with SINGLE_DEPTH_NESTING. Never two port
  * locks, nor two set locks, at once.
  * Never user memory under port->lock or pset->lock. Wait queues have their

@@ -48,18 +48,22 @@
  *
  * Locking: mbx_prio_lock (spinlock) guards the records; it is a leaf, taken
  * under space->lock (and mbx_transit_lock) or alone, never with a port or
- * set lock. Priority changes are made by mbx_prio_settle() under
- * mbx_prio_settle_mutex with no other mailbox lock held: the scheduler
- * must not be called under a spinlock (sched_setattr_nocheck() may sleep
- * in cpuset_lock() for deadline tasks), and lowering a thread's priority
- * under space->lock could let another thread preempt it while it holds the
- * lock - the very inversion this file is about. Boost changes therefore
- * only mark their thread dirty (mbx_prio_mark()), and every entry point
- * calls mbx_prio_settle() on its way out: the ioctl dispatcher, the send
- * phase of a send + receive (so a server that replies and waits for the
- * next request drops its boost before it sleeps) and release(). A thread
- * thus returns from the ioctl that received a request boosted, and from the
- * one that replied unboosted.
+ * set lock. Priority changes are made by mbx_prio_settle() with no lock
+ * held at all: the scheduler must not be called under a spinlock
+ * (sched_setattr_nocheck() may sleep in cpuset_lock() for deadline tasks),
+ * and lowering a thread's priority under any lock - space->lock, or a
+ * mutex serialising the changes - could let a medium thread preempt it
+ * while a high-priority one waits for that lock: the very inversion this
+ * file is about. Boost changes therefore only mark their thread dirty
+ * (mbx_prio_mark_locked(), recording which thread marked it), and every
+ * entry point calls mbx_prio_settle() on its way out: the ioctl dispatcher,
+ * the send phase of a send + receive (so a server that replies and waits
+ * for the next request drops its boost before it sleeps) and release().
+ * mbx_prio_settle() applies what the calling thread marked, so a thread
+ * returns from the ioctl that received a request boosted and from the one
+ * that replied unboosted, and never waits for another thread. One record is
+ * applied by one thread at a time (@applying); a change marked meanwhile is
+ * applied by that same thread before it lets go.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -81,8 +85,12 @@ struct mbx_prio_task {
 	struct list_head boosts;	/* (mbx_prio_lock) active boosts */
 	struct mbx_sched base;		/* (mbx_prio_lock) its own priority */
 	bool reset_on_fork;		/* (set at creation) its own flag */
-	struct mbx_sched applied;	/* (mbx_prio_settle_mutex) last set */
-	bool boosted;			/* (mbx_prio_settle_mutex) @applied is
+	struct task_struct *marker;	/* (mbx_prio_lock) the thread that
+					 * marked it dirty last; compared only
+					 */
+	bool applying;			/* (mbx_prio_lock) a settle owns it */
+	struct mbx_sched applied;	/* (owner while @applying) last set */
+	bool boosted;			/* (owner while @applying) @applied is
 					 * a boost
 					 */
 };
@@ -95,11 +103,10 @@ struct mbx_boost {
 };
 
 static DEFINE_SPINLOCK(mbx_prio_lock);
-static DEFINE_MUTEX(mbx_prio_settle_mutex);
 static DEFINE_HASHTABLE(mbx_prio_tasks, 6);	/* (mbx_prio_lock) */
 static LIST_HEAD(mbx_prio_dirty);		/* (mbx_prio_lock) */
-/* Dirty threads not settled yet: mbx_prio_settle() has nothing to do at 0. */
-static atomic_t mbx_prio_busy = ATOMIC_INIT(0);
+/* Dirty records: mbx_prio_settle() has nothing to do at 0. */
+static atomic_t mbx_prio_ndirty = ATOMIC_INIT(0);
 /* Active boosts: mbx_prio_port_died() has nothing to do at 0. */
 static atomic_t mbx_prio_active = ATOMIC_INIT(0);
 
@@ -203,9 +210,10 @@ static struct mbx_prio_task *mbx_prio_find_locked(struct task_struct *p)
 static void mbx_prio_mark_locked(struct mbx_prio_task *pt)
 {
 	lockdep_assert_held(&mbx_prio_lock);
+	pt->marker = current;
 	if (list_empty(&pt->dirty)) {
 		list_add_tail(&pt->dirty, &mbx_prio_dirty);
-		atomic_inc(&mbx_prio_busy);
+		atomic_inc(&mbx_prio_ndirty);
 	}
 }
 
@@ -328,78 +336,93 @@ static void mbx_prio_apply(struct mbx_prio_task *pt, const struct mbx_sched *s,
 				    ret);
 }
 
-/* Recompute and apply @pt's priority; mbx_prio_settle_mutex held. */
-static void mbx_prio_settle_one(struct mbx_prio_task *pt)
+/*
+ * Recompute and apply @pt's priority, again while it is marked meanwhile.
+ * Called and returns with mbx_prio_lock held, drops it around the change.
+ * Return: @pt if it is to be freed (unhashed already), else NULL.
+ */
+static struct mbx_prio_task *mbx_prio_settle_one(struct mbx_prio_task *pt)
+	__must_hold(&mbx_prio_lock)
 {
 	struct mbx_sched cur, want;
 	struct mbx_boost *b;
-	bool boosted = false;
-	bool done;
+	bool boosted;
 
-	lockdep_assert_held(&mbx_prio_settle_mutex);
-	spin_lock(&mbx_prio_lock);
-	list_del_init(&pt->dirty);
-	mbx_sched_of(pt->task, &cur);
-	/* Changed by someone else while boosted: the change wins. */
-	if (pt->boosted && !mbx_sched_equal(&cur, &pt->applied))
-		pt->base = cur;
-	want = pt->base;
-	list_for_each_entry(b, &pt->boosts, link) {
-		if (mbx_sched_rank(&b->prio) > mbx_sched_rank(&want)) {
-			want = b->prio;
-			boosted = true;
+	lockdep_assert_held(&mbx_prio_lock);
+	pt->applying = true;
+	do {
+		list_del_init(&pt->dirty);
+		atomic_dec(&mbx_prio_ndirty);
+		mbx_sched_of(pt->task, &cur);
+		/* Changed by someone else while boosted: the change wins. */
+		if (pt->boosted && !mbx_sched_equal(&cur, &pt->applied))
+			pt->base = cur;
+		want = pt->base;
+		boosted = false;
+		list_for_each_entry(b, &pt->boosts, link) {
+			if (mbx_sched_rank(&b->prio) > mbx_sched_rank(&want)) {
+				want = b->prio;
+				boosted = true;
+			}
 		}
-	}
-	spin_unlock(&mbx_prio_lock);
+		spin_unlock(&mbx_prio_lock);
 
-	/* Never set deadline parameters: want is one only if cur is. */
-	if (!mbx_sched_equal(&cur, &want) && !(pt->task->flags & PF_EXITING))
-		mbx_prio_apply(pt, &want, boosted);
-	pt->applied = want;
-	pt->boosted = boosted;
+		/* Never deadline parameters: want is one only if cur is. */
+		if (!mbx_sched_equal(&cur, &want) &&
+		    !(pt->task->flags & PF_EXITING))
+			mbx_prio_apply(pt, &want, boosted);
 
-	spin_lock(&mbx_prio_lock);
-	done = list_empty(&pt->boosts) && list_empty(&pt->dirty);
-	if (done)
-		hash_del(&pt->hash);
-	spin_unlock(&mbx_prio_lock);
-	if (done) {
-		put_task_struct(pt->task);
-		kfree(pt);
-		mbx_stat_add(MBX_STAT_PRIO_THREADS, -1);
-	}
-	atomic_dec(&mbx_prio_busy);
+		spin_lock(&mbx_prio_lock);
+		pt->applied = want;
+		pt->boosted = boosted;
+	} while (!list_empty(&pt->dirty));
+	pt->applying = false;
+
+	if (!list_empty(&pt->boosts))
+		return NULL;
+	hash_del(&pt->hash);
+	return pt;
 }
 
 /**
- * mbx_prio_settle() - apply the priority changes boosts asked for
+ * mbx_prio_settle() - apply the priority changes the caller's call made
  *
- * Called with no mailbox lock held, on the way out of every entry point.
- * Returns once every change recorded before the call has been applied (by
- * this caller or another one).
+ * Called with no lock held, on the way out of every entry point. Applies
+ * every record current marked; a record another thread is applying is
+ * left to it (it applies the new change before letting go).
  */
 void mbx_prio_settle(void)
 {
-	struct mbx_prio_task *pt;
+	struct mbx_prio_task *pt, *found, *dead;
 
-	if (!atomic_read(&mbx_prio_busy))
+	if (!atomic_read(&mbx_prio_ndirty))
 		return;
-	mutex_lock(&mbx_prio_settle_mutex);
+	spin_lock(&mbx_prio_lock);
 	for (;;) {
-		spin_lock(&mbx_prio_lock);
-		pt = list_first_entry_or_null(&mbx_prio_dirty,
-					      struct mbx_prio_task, dirty);
-		spin_unlock(&mbx_prio_lock);
-		if (!pt)
+		found = NULL;
+		list_for_each_entry(pt, &mbx_prio_dirty, dirty) {
+			if (pt->marker == current && !pt->applying) {
+				found = pt;
+				break;
+			}
+		}
+		if (!found)
 			break;
-		mbx_prio_settle_one(pt);
+		dead = mbx_prio_settle_one(found);
+		if (dead) {
+			spin_unlock(&mbx_prio_lock);
+			put_task_struct(dead->task);
+			kfree(dead);
+			mbx_stat_add(MBX_STAT_PRIO_THREADS, -1);
+			spin_lock(&mbx_prio_lock);
+		}
 	}
-	mutex_unlock(&mbx_prio_settle_mutex);
+	spin_unlock(&mbx_prio_lock);
 }
 
 /* Module unload: every file was released, so nothing may be left. */
 void mbx_prio_exit(void)
 {
 	WARN_ON_ONCE(!hash_empty(mbx_prio_tasks) ||
-		     atomic_read(&mbx_prio_busy));
+		     atomic_read(&mbx_prio_ndirty));
 }
