@@ -197,13 +197,13 @@ int ChannelCreate(unsigned flags)
 {
 	struct mailbox_port_allocate a = { .right = MAILBOX_RIGHT_RECEIVE };
 	struct mailbox_port_attr attr = { .flags = MAILBOX_ATTR_FLAGS };
-	int fd = space();
-	int err;
+	int fd, err;
 
-	if (fd < 0)
-		return -1;
 	if (flags & ~_NTO_CHF_FIXED_PRIORITY)
 		return fail(EINVAL);
+	fd = space();
+	if (fd < 0)
+		return -1;
 	err = xioctl(fd, MAILBOX_IOC_PORT_ALLOCATE, &a);
 	if (err)
 		return fail(err);
@@ -246,16 +246,16 @@ int ConnectAttach(uint32_t nd, pid_t pid, int chid, unsigned index, int flags)
 		.poly = (uint32_t)chid,
 		.disposition = MAILBOX_MSG_TYPE_MAKE_SEND,
 	};
-	int fd = space();
-	int err;
+	int fd, err;
 
 	(void)index;	/* names are the kernel's to choose */
-	if (fd < 0)
-		return -1;
 	if ((unsigned)flags & ~_NTO_SIDE_CHANNEL)
 		return fail(EINVAL);
 	if (nd != ND_LOCAL_NODE || (pid != 0 && pid != getpid()))
 		return fail(ESRCH);
+	fd = space();
+	if (fd < 0)
+		return -1;
 	err = xioctl(fd, MAILBOX_IOC_PORT_INSERT_RIGHT, &ir);
 	if (err == ENOENT || err == EPERM || err == EPIPE || err == EINVAL)
 		return fail(ESRCH);
@@ -270,13 +270,13 @@ int ConnectDetach(int coid)
 {
 	struct mailbox_port_type t = { .name = (uint32_t)coid };
 	struct mailbox_port_name_op op = { .name = (uint32_t)coid };
-	int fd = space();
-	int err;
+	int fd, err;
 
-	if (fd < 0)
-		return -1;
 	if (coid == 0 || coid == -1)
 		return fail(EINVAL);
+	fd = space();
+	if (fd < 0)
+		return -1;
 	err = xioctl(fd, MAILBOX_IOC_PORT_TYPE, &t);
 	if (err || !(t.type & (MAILBOX_PORT_TYPE_SEND |
 			       MAILBOX_PORT_TYPE_DEAD_NAME)))
@@ -298,19 +298,20 @@ static int send_errno(int err, uint32_t status)
 long MsgSend(int coid, const void *smsg, size_t sbytes, void *rmsg,
 	     size_t rbytes)
 {
-	size_t max = mailbox_qnx_max_msg();
 	struct mailbox_msg m = { 0 };
 	struct qnx_thread *t;
 	struct qnx_req *req;
 	struct qnx_rep *rep;
+	size_t max;
 	int err;
 
+	if ((sbytes && !smsg) || (rbytes && !rmsg))
+		return fail(EFAULT);
+	max = mailbox_qnx_max_msg();
 	if (!max)
 		return -1;
 	if (sbytes > max || rbytes > max)
 		return fail(EMSGSIZE);
-	if ((sbytes && !smsg) || (rbytes && !rmsg))
-		return fail(EFAULT);
 	t = thread_state(QNX_HDR_MAX + round4(sbytes > rbytes ? sbytes : rbytes));
 	if (!t || ensure_reply_port(t))
 		return -1;
@@ -385,18 +386,18 @@ static void discard(int fd, const struct mailbox_msg_header *h)
 
 int MsgReceive(int chid, void *msg, size_t bytes, struct _msg_info *info)
 {
-	size_t max = mailbox_qnx_max_msg();
-	size_t need;
+	struct mailbox_msg_trailer *tr;
 	struct qnx_thread *t;
 	struct mailbox_msg m;
 	struct qnx_req *req;
-	struct mailbox_msg_trailer *tr;
+	size_t max, need;
 	int err;
 
-	if (!max)
-		return -1;
 	if (bytes && !msg)
 		return fail(EFAULT);
+	max = mailbox_qnx_max_msg();
+	if (!max)
+		return -1;
 	if (bytes > max)
 		bytes = max;
 	need = sizeof(*req) + round4(bytes) + sizeof(*tr);
@@ -452,18 +453,19 @@ int MsgReceive(int chid, void *msg, size_t bytes, struct _msg_info *info)
 static int reply(int rcvid, int32_t id, int64_t status, const void *msg,
 		 size_t bytes)
 {
-	size_t max = mailbox_qnx_max_msg();
 	struct mailbox_msg m = { 0 };
 	struct qnx_thread *t;
 	struct qnx_rep *rep;
+	size_t max;
 	int err;
 
+	if (bytes && !msg)
+		return fail(EFAULT);
+	max = mailbox_qnx_max_msg();
 	if (!max)
 		return -1;
 	if (bytes > max)
 		return fail(EMSGSIZE);
-	if (bytes && !msg)
-		return fail(EFAULT);
 	t = thread_state(sizeof(*rep) + round4(bytes));
 	if (!t)
 		return -1;
@@ -525,16 +527,16 @@ name_attach_t *name_attach(void *dpp, const char *path, unsigned flags)
 {
 	struct mailbox_service s;
 	name_attach_t *na;
-	int fd = space();
-	int chid, err;
+	int fd, chid, err;
 
-	if (fd < 0)
-		return NULL;
 	if (dpp || flags) {
 		errno = EINVAL;
 		return NULL;
 	}
 	if (service(&s, path))
+		return NULL;
+	fd = space();
+	if (fd < 0)
 		return NULL;
 	na = calloc(1, sizeof(*na));
 	if (!na)
@@ -570,14 +572,14 @@ int name_detach(name_attach_t *attach, unsigned flags)
 int name_open(const char *name, int flags)
 {
 	struct mailbox_service s;
-	int fd = space();
-	int err;
+	int fd, err;
 
-	if (fd < 0)
-		return -1;
 	if (flags)
 		return fail(EINVAL);
 	if (service(&s, name))
+		return -1;
+	fd = space();
+	if (fd < 0)
 		return -1;
 	err = xioctl(fd, MAILBOX_IOC_LOOKUP, &s);
 	if (err)
