@@ -36,6 +36,9 @@
 #define QNX_ID_REPLY	0x514e5802
 #define QNX_ID_ERROR	0x514e5803
 
+/* Most entries of one iov_t array (the kernel's IOV_MAX). */
+#define QNX_IOV_MAX	1024
+
 struct qnx_req {
 	struct mailbox_msg_header h;
 	uint32_t len;		/* bytes sent */
@@ -295,18 +298,71 @@ static int send_errno(int err, uint32_t status)
 	return err;
 }
 
-long MsgSend(int coid, const void *smsg, size_t sbytes, void *rmsg,
-	     size_t rbytes)
+/*
+ * Total length of @parts entries at @iov into *@len. Return: 0, EINVAL (bad
+ * count, or the total overflows) or EFAULT (a NULL base with a length).
+ */
+static int iov_total(const iov_t *iov, int parts, size_t *len)
+{
+	size_t n = 0;
+	int i;
+
+	if (parts < 0 || parts > QNX_IOV_MAX || (parts && !iov))
+		return parts && !iov ? EFAULT : EINVAL;
+	for (i = 0; i < parts; i++) {
+		if (iov[i].iov_len && !iov[i].iov_base)
+			return EFAULT;
+		if (iov[i].iov_len > SIZE_MAX - n)
+			return EINVAL;
+		n += iov[i].iov_len;
+	}
+	*len = n;
+	return 0;
+}
+
+static void gather(unsigned char *dst, const iov_t *iov, int parts)
+{
+	int i;
+
+	for (i = 0; i < parts; i++) {
+		if (iov[i].iov_len)
+			memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+		dst += iov[i].iov_len;
+	}
+}
+
+/* Copy @n bytes at @src into @iov, as far as it reaches. */
+static size_t scatter(const iov_t *iov, int parts, const unsigned char *src,
+		      size_t n)
+{
+	size_t done = 0;
+	int i;
+
+	for (i = 0; i < parts && done < n; i++) {
+		size_t k = iov[i].iov_len < n - done ? iov[i].iov_len : n - done;
+
+		if (k)
+			memcpy(iov[i].iov_base, src + done, k);
+		done += k;
+	}
+	return done;
+}
+
+long MsgSendv(int coid, const iov_t *siov, int sparts, const iov_t *riov,
+	      int rparts)
 {
 	struct mailbox_msg m = { 0 };
+	size_t max, sbytes, rbytes;
 	struct qnx_thread *t;
 	struct qnx_req *req;
 	struct qnx_rep *rep;
-	size_t max;
 	int err;
 
-	if ((sbytes && !smsg) || (rbytes && !rmsg))
-		return fail(EFAULT);
+	err = iov_total(siov, sparts, &sbytes);
+	if (!err)
+		err = iov_total(riov, rparts, &rbytes);
+	if (err)
+		return fail(err);
 	max = mailbox_qnx_max_msg();
 	if (!max)
 		return -1;
@@ -325,8 +381,7 @@ long MsgSend(int coid, const void *smsg, size_t sbytes, void *rmsg,
 	req->h.id = QNX_ID_REQUEST;
 	req->len = sbytes;
 	req->dstlen = rbytes;
-	if (sbytes)
-		memcpy(req + 1, smsg, sbytes);
+	gather((unsigned char *)(req + 1), siov, sparts);
 	memset((unsigned char *)(req + 1) + sbytes, 0, round4(sbytes) - sbytes);
 
 	/* One call: the request goes out, the thread waits for the reply. */
@@ -360,11 +415,9 @@ long MsgSend(int coid, const void *smsg, size_t sbytes, void *rmsg,
 	}
 
 	rep = (struct qnx_rep *)t->buf;
-	if (rep->h.id == QNX_ID_REPLY && rep->h.size >= sizeof(*rep)) {
-		size_t n = rep->len < rbytes ? rep->len : rbytes;
-
-		if (n)
-			memcpy(rmsg, rep + 1, n);
+	if (rep->h.id == QNX_ID_REPLY && rep->h.size >= sizeof(*rep) &&
+	    rep->len <= rep->h.size - sizeof(*rep)) {
+		scatter(riov, rparts, (unsigned char *)(rep + 1), rep->len);
 		return (long)rep->status;
 	}
 	if (rep->h.id == QNX_ID_ERROR && rep->h.size >= sizeof(*rep))
@@ -372,6 +425,15 @@ long MsgSend(int coid, const void *smsg, size_t sbytes, void *rmsg,
 	if (rep->h.id == MAILBOX_NOTIFY_SEND_ONCE)
 		return fail(ESRCH);	/* the request was dropped unanswered */
 	return fail(EIO);
+}
+
+long MsgSend(int coid, const void *smsg, size_t sbytes, void *rmsg,
+	     size_t rbytes)
+{
+	iov_t s = { .iov_base = (void *)smsg, .iov_len = sbytes };
+	iov_t r = { .iov_base = rmsg, .iov_len = rbytes };
+
+	return MsgSendv(coid, &s, 1, &r, 1);
 }
 
 /* Throw away a message that is not a request (its reply right too). */
@@ -384,17 +446,19 @@ static void discard(int fd, const struct mailbox_msg_header *h)
 		xioctl(fd, MAILBOX_IOC_PORT_DEALLOCATE, &op);
 }
 
-int MsgReceive(int chid, void *msg, size_t bytes, struct _msg_info *info)
+int MsgReceivev(int chid, const iov_t *riov, int rparts,
+		struct _msg_info *info)
 {
 	struct mailbox_msg_trailer *tr;
+	size_t max, need, bytes, n;
 	struct qnx_thread *t;
 	struct mailbox_msg m;
 	struct qnx_req *req;
-	size_t max, need;
 	int err;
 
-	if (bytes && !msg)
-		return fail(EFAULT);
+	err = iov_total(riov, rparts, &bytes);
+	if (err)
+		return fail(err);
 	max = mailbox_qnx_max_msg();
 	if (!max)
 		return -1;
@@ -433,15 +497,14 @@ int MsgReceive(int chid, void *msg, size_t bytes, struct _msg_info *info)
 			continue;
 		}
 		tr = (struct mailbox_msg_trailer *)(t->buf + req->h.size);
-		if (msg && bytes)
-			memcpy(msg, req + 1, req->len < bytes ? req->len : bytes);
+		n = scatter(riov, rparts, (unsigned char *)(req + 1), req->len);
 		if (info) {
 			memset(info, 0, sizeof(*info));
 			info->nd = ND_LOCAL_NODE;
 			info->pid = tr->sender_pid;
 			info->uid = tr->sender_uid;
 			info->chid = chid;
-			info->msglen = req->len < bytes ? req->len : bytes;
+			info->msglen = n;
 			info->srcmsglen = req->len;
 			info->dstmsglen = req->dstlen;
 		}
@@ -449,18 +512,26 @@ int MsgReceive(int chid, void *msg, size_t bytes, struct _msg_info *info)
 	}
 }
 
+int MsgReceive(int chid, void *msg, size_t bytes, struct _msg_info *info)
+{
+	iov_t r = { .iov_base = msg, .iov_len = bytes };
+
+	return MsgReceivev(chid, &r, 1, info);
+}
+
 /* Send a reply through @rcvid; the right is used up on success. */
-static int reply(int rcvid, int32_t id, int64_t status, const void *msg,
-		 size_t bytes)
+static int reply(int rcvid, int32_t id, int64_t status, const iov_t *iov,
+		 int parts)
 {
 	struct mailbox_msg m = { 0 };
 	struct qnx_thread *t;
 	struct qnx_rep *rep;
-	size_t max;
+	size_t max, bytes;
 	int err;
 
-	if (bytes && !msg)
-		return fail(EFAULT);
+	err = iov_total(iov, parts, &bytes);
+	if (err)
+		return fail(err);
 	max = mailbox_qnx_max_msg();
 	if (!max)
 		return -1;
@@ -476,8 +547,7 @@ static int reply(int rcvid, int32_t id, int64_t status, const void *msg,
 	rep->h.id = id;
 	rep->status = status;
 	rep->len = bytes;
-	if (bytes)
-		memcpy(rep + 1, msg, bytes);
+	gather((unsigned char *)(rep + 1), iov, parts);
 	memset((unsigned char *)(rep + 1) + bytes, 0, round4(bytes) - bytes);
 	m.send_msg = (uintptr_t)t->buf;
 	m.options = MAILBOX_MSG_SEND;
@@ -497,9 +567,16 @@ static int reply(int rcvid, int32_t id, int64_t status, const void *msg,
 	return fail(err);
 }
 
+int MsgReplyv(int rcvid, long status, const iov_t *riov, int rparts)
+{
+	return reply(rcvid, QNX_ID_REPLY, status, riov, rparts);
+}
+
 int MsgReply(int rcvid, long status, const void *msg, size_t bytes)
 {
-	return reply(rcvid, QNX_ID_REPLY, status, msg, bytes);
+	iov_t r = { .iov_base = (void *)msg, .iov_len = bytes };
+
+	return reply(rcvid, QNX_ID_REPLY, status, &r, 1);
 }
 
 int MsgError(int rcvid, int error)

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,6 +60,22 @@ long MsgSend(int coid, const void *smsg, size_t sbytes, void *rmsg,
 int MsgReceive(int chid, void *msg, size_t bytes, struct _msg_info *info);
 int MsgReply(int rcvid, long status, const void *msg, size_t bytes);
 int MsgError(int rcvid, int error);
+
+/*
+ * Scatter/gather forms: at most 1024 parts each. The parts are gathered
+ * into (and scattered from) the same per-thread buffer the plain forms use.
+ */
+typedef struct iovec iov_t;
+#define SETIOV(_iov, _addr, _len) \
+	((_iov)->iov_base = (void *)(_addr), (_iov)->iov_len = (_len))
+#define GETIOVBASE(_iov)	((_iov)->iov_base)
+#define GETIOVLEN(_iov)		((_iov)->iov_len)
+
+long MsgSendv(int coid, const iov_t *siov, int sparts, const iov_t *riov,
+	      int rparts);
+int MsgReceivev(int chid, const iov_t *riov, int rparts,
+		struct _msg_info *info);
+int MsgReplyv(int rcvid, long status, const iov_t *riov, int rparts);
 
 /*
  * Connections by name through the mailbox service registry (QNX's

@@ -207,6 +207,48 @@ TEST_CASE_METHOD(QnxFixture, "qnx: short buffers truncate on both sides", "[qnx]
 	check_no_names_left();
 }
 
+TEST_CASE_METHOD(QnxFixture, "qnx: MsgSendv, MsgReceivev, MsgReplyv gather and scatter",
+		 "[qnx]")
+{
+	int chid = ChannelCreate(0);
+	int coid = ConnectAttach(ND_LOCAL_NODE, 0, chid, 0, 0);
+	REQUIRE(coid > 0);
+	char r1[3] = {}, r2[8] = {};
+	long result = 0;
+	std::thread client([&] {
+		iov_t s[3], r[2];
+		SETIOV(&s[0], "abc", 3);
+		SETIOV(&s[1], "", 0);
+		SETIOV(&s[2], "defgh", 5);
+		SETIOV(&r[0], r1, sizeof(r1));
+		SETIOV(&r[1], r2, sizeof(r2));
+		result = MsgSendv(coid, s, 3, r, 2);
+	});
+	char a[2] = {}, b[10] = {};
+	iov_t in[2];
+	SETIOV(&in[0], a, sizeof(a));
+	SETIOV(&in[1], b, sizeof(b));
+	_msg_info info{};
+	int rcvid = MsgReceivev(chid, in, 2, &info);
+	REQUIRE(rcvid > 0);
+	CHECK(info.msglen == 8);
+	CHECK(info.srcmsglen == 8);
+	CHECK(info.dstmsglen == 11);
+	CHECK(std::string(a, 2) == "ab");
+	CHECK(std::string(b, 6) == "cdefgh");
+	iov_t out[2];
+	SETIOV(&out[0], "12345", 5);
+	SETIOV(&out[1], "6789", 4);
+	CHECK(MsgReplyv(rcvid, 9, out, 2) == 0);
+	client.join();
+	CHECK(result == 9);
+	CHECK(std::string(r1, 3) == "123");
+	CHECK(std::string(r2, 6) == "456789");
+	CHECK(ConnectDetach(coid) == 0);
+	CHECK(ChannelDestroy(chid) == 0);
+	check_no_names_left();
+}
+
 TEST_CASE_METHOD(QnxFixture, "qnx: MsgError makes MsgSend fail with the errno", "[qnx]")
 {
 	int chid = ChannelCreate(0);

@@ -6,6 +6,7 @@
 #include <mailbox/qnx.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <string>
 #include <unistd.h>
 
@@ -47,6 +48,39 @@ TEST_CASE("qnx: bad arguments fail with QNX's errnos before any ioctl", "[qnx]")
 	CHECK(name_open("x", 1) == -1);
 	CHECK(errno == EINVAL);
 	CHECK(name_detach(nullptr, 0) == -1);
+	CHECK(errno == EINVAL);
+}
+
+TEST_CASE("qnx: bad iov arrays fail before any ioctl", "[qnx]")
+{
+	char b[4] = {};
+	iov_t ok, null_base;
+
+	SETIOV(&ok, b, sizeof(b));
+	SETIOV(&null_base, nullptr, 4);
+	CHECK(GETIOVBASE(&ok) == b);
+	CHECK(GETIOVLEN(&ok) == 4);
+	errno = 0;
+	CHECK(MsgSendv(1, &ok, -1, &ok, 1) == -1);
+	CHECK(errno == EINVAL);
+	CHECK(MsgSendv(1, &ok, 1, &ok, 1025) == -1);
+	CHECK(errno == EINVAL);
+	CHECK(MsgSendv(1, nullptr, 1, &ok, 1) == -1);
+	CHECK(errno == EFAULT);
+	CHECK(MsgSendv(1, &ok, 1, &null_base, 1) == -1);
+	CHECK(errno == EFAULT);
+	CHECK(MsgReceivev(1, &null_base, 1, nullptr) == -1);
+	CHECK(errno == EFAULT);
+	CHECK(MsgReceivev(1, &ok, -2, nullptr) == -1);
+	CHECK(errno == EINVAL);
+	CHECK(MsgReplyv(1, 0, &null_base, 1) == -1);
+	CHECK(errno == EFAULT);
+	CHECK(MsgReplyv(1, 0, nullptr, 3) == -1);
+	CHECK(errno == EFAULT);
+	iov_t huge[2];
+	SETIOV(&huge[0], b, SIZE_MAX);
+	SETIOV(&huge[1], b, 2);
+	CHECK(MsgReplyv(1, 0, huge, 2) == -1);
 	CHECK(errno == EINVAL);
 }
 
