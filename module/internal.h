@@ -52,14 +52,21 @@
  *                      port's lock and the (old or new) set's lock held, so
  *                      either lock makes it stable.
  *
+ * mbx_prio_lock (spinlock, prio.c) protects the priority-inheritance
+ *                      records (struct mbx_boost, struct mbx_prio_task).
+ *                      sched_setattr_nocheck() is called with no lock at
+ *                      all (mbx_prio_settle()).
+ *
  * Order: fr->lock, then space->lock, then mbx_registry_lock or
  * mbx_transit_lock (messages carrying receive rights only; never both), then
- * port->lock, then pset->lock. The registry lock is never held while taking
- * a space->lock: LOOKUP copies the right under it, drops it, then copies out
- * under the space's lock; REGISTER takes it inside its space's lock so that
- * a failed registration can undo its copyin. Two spaces (insert_right into a
- * foreign space) are taken in address order, the second with
- * SINGLE_DEPTH_NESTING. Never two port locks, nor two set locks, at once.
+ * port->lock, then pset->lock. mbx_prio_lock is a leaf taken under
+ * space->lock (and mbx_transit_lock) or alone, never with a port or set
+ * lock. The registry lock is never held while taking a space->lock: LOOKUP
+ * copies the right under it, drops it, then copies out under the space's
+ * lock; REGISTER takes it inside its space's lock so that a failed
+ * registration can undo its copyin. Two spaces (insert_right into a foreign space) are taken in
+ * address order, the second with SINGLE_DEPTH_NESTING. Never two port
+ * locks, nor two set locks, at once.
  * Never user memory under port->lock or pset->lock. Wait queues have their
  * own locks and are always taken inside port->lock or pset->lock
  * (prepare_to_wait, wake_up of a queue with waiters) or with no lock.
@@ -68,6 +75,13 @@
  * mbx_users_lock (spinlock, limits.c) protects the per-user table; it is a
  * leaf: taken under any of the above, nothing is taken under it. Per-user
  * counts are atomics, charged without a lock.
+ *
+ * Priority inheritance (prio.c): a boost is owned by the send-once entry
+ * it came with (entry->boost, under space->lock) and holds, through its
+ * struct mbx_prio_task, a task_struct reference on the boosted thread.
+ * Boost changes are only recorded under the locks; the scheduler is told
+ * by mbx_prio_settle(), which every ioctl, the send phase of a send +
+ * receive and release() call with no lock held.
  *
  * Rights accounting (as XNU): port->srights counts send rights, one per
  * space entry holding SEND (whatever its user references) plus one per
@@ -121,6 +135,16 @@ extern unsigned int mbx_max_names_per_user;
 
 struct mbx_user;
 
+/* A thread's scheduling priority as priority inheritance sees it. */
+struct mbx_sched {
+	u8 policy;			/* SCHED_{NORMAL,BATCH,IDLE,FIFO,RR} */
+	u8 rt_priority;			/* 1..99 for FIFO/RR, else 0 */
+	s8 nice;			/* -20..19 */
+	bool valid;			/* captured (mbx_msg: reply is send-once) */
+};
+
+struct mbx_boost;
+
 struct mbx_port {
 	refcount_t ref;			/* (atomic) */
 	spinlock_t lock;
@@ -131,6 +155,9 @@ struct mbx_port {
 	u8 ready_prio;			/* (@lock and pset->lock) priority of
 					 * the first message, while on the
 					 * set's ready list (pset.c)
+					 */
+	u8 flags;			/* (protected by @lock; READ_ONCE ok)
+					 * MAILBOX_PORT_FLAG_*, fits in padding
 					 */
 	struct mbx_space *receiver;	/* (protected by @lock) holder of the
 					 * receive right; NULL in transit/dead
@@ -212,6 +239,9 @@ struct mbx_entry {
 	bool linked;			/* (space->lock) in space->by_port */
 	struct mbx_request *dnreq;	/* (space->lock) dead-name request */
 	struct mbx_request *spreq;	/* (space->lock) send-possible request */
+	struct mbx_boost *boost;	/* (space->lock) priority boost this
+					 * send-once right carries (prio.c)
+					 */
 };
 
 /*
@@ -287,6 +317,7 @@ struct mbx_msg {
 					 * mailbox_pulse after the header; no
 					 * rights, not counted in msgcount
 					 */
+	struct mbx_sched prio;		/* sender's priority, for a reply */
 	struct mbx_right *rights;	/* @nr_rights, in descriptor order */
 	struct mbx_ool *ool;		/* @nr_ool, in descriptor order */
 	struct pid *pid;		/* sender's thread group */
@@ -357,6 +388,8 @@ enum mbx_stat {
 	MBX_STAT_MESSAGE_BYTES,
 	MBX_STAT_PSETS,
 	MBX_STAT_READY_FDS,
+	MBX_STAT_PRIO_BOOSTS,
+	MBX_STAT_PRIO_THREADS,
 	MBX_STAT_OOL_BYTES,
 	MBX_STAT_TOTAL_PORTS,
 	MBX_STAT_TOTAL_SENT,
@@ -522,6 +555,27 @@ void mbx_pulse_dequeued_locked(struct mbx_port *port, struct mbx_msg *msg);
 void mbx_pulse_discarded_locked(struct mbx_port *port, struct mbx_msg *msg);
 void mbx_pulse_peek_locked(struct mbx_port *port, struct mbx_msg *snap);
 bool mbx_pulse_requeue_locked(struct mbx_port *port, struct mbx_msg *msg);
+/* prio.c */
+struct mbx_prio_prep {
+	struct mbx_boost *boost;
+	struct mbx_prio_task *pt;
+};
+
+void mbx_prio_capture(struct mbx_msg *msg, u32 reply_disposition);
+void mbx_prio_prepare(struct mbx_msg *msg, struct mbx_prio_prep *pp);
+void mbx_prio_boost_locked(struct mbx_space *space, u32 name,
+			   struct mbx_prio_prep *pp);
+void mbx_prio_unprepare(struct mbx_prio_prep *pp);
+void __mbx_prio_entry_gone(struct mbx_entry *entry);
+static inline void mbx_prio_entry_gone_locked(struct mbx_entry *entry)
+{
+	if (unlikely(entry->boost))
+		__mbx_prio_entry_gone(entry);
+}
+
+void mbx_prio_port_died(struct mbx_port *port);
+void mbx_prio_settle(void);
+void mbx_prio_exit(void);
 
 /* fdright.c */
 int mbx_anon_fd(const char *name, const struct file_operations *fops,

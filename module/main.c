@@ -67,6 +67,7 @@ static int mbx_open(struct inode *inode, struct file *file)
 static int mbx_release(struct inode *inode, struct file *file)
 {
 	mbx_space_destroy(file->private_data);
+	mbx_prio_settle();
 	return 0;
 }
 
@@ -114,7 +115,9 @@ static int mbx_ioctl_version(void __user *uarg)
 		     MAILBOX_FEATURE_PORT_SETS | MAILBOX_FEATURE_READY_FD |
 		     MAILBOX_FEATURE_IOV | MAILBOX_FEATURE_OOL |
 		     MAILBOX_FEATURE_PRIORITIES | MAILBOX_FEATURE_SELECTIVE |
-		     MAILBOX_FEATURE_PULSES;
+		     MAILBOX_FEATURE_PULSES |
+
+		     MAILBOX_FEATURE_PRIO_INHERIT;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
 	v.qlimit_max = mbx_qlimit_max;
 	v.max_names = mbx_max_names;
@@ -123,7 +126,8 @@ static int mbx_ioctl_version(void __user *uarg)
 	return 0;
 }
 
-static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long mbx_ioctl_cmd(struct file *file, unsigned int cmd,
+			  unsigned long arg)
 {
 	struct mbx_space *space = file->private_data;
 	void __user *uarg = (void __user *)arg;
@@ -172,6 +176,15 @@ static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+static long mbx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	long ret = mbx_ioctl_cmd(file, cmd, arg);
+
+	/* Priority boosts the call started or ended take effect now. */
+	mbx_prio_settle();
+	return ret;
 }
 
 static void mbx_show_fdinfo(struct seq_file *m, struct file *file)
@@ -242,6 +255,7 @@ static void __exit mbx_exit(void)
 	/* No file is open: every registered port is dead. */
 	mbx_registry_exit();
 	mbx_limits_exit();
+	mbx_prio_exit();
 	mbx_stats_exit();
 	mbx_entry_cache_exit();
 	mbx_port_cache_exit();

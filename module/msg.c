@@ -111,6 +111,7 @@ struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp)
 	msg->priority = 0;
 	msg->pulse = false;
 	msg->rights = NULL;
+	msg->prio.valid = false;
 	msg->nr_ool = 0;
 	msg->ool = NULL;
 	msg->user = NULL;
@@ -451,6 +452,7 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	msg->bits = hdr.bits;
 	msg->id = hdr.id;
 	msg->priority = args->priority;
+	mbx_prio_capture(msg, local);
 
 	if (hdr.bits & MAILBOX_MSGH_COMPLEX) {
 		ret = mbx_desc_parse(msg, &src, &args->status);
@@ -905,11 +907,14 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 			       struct mailbox_msg_header *hdr, u32 *names,
 			       int *body_err)
 {
+	struct mbx_prio_prep pp = { };
 	struct mbx_entry *spare = NULL;
 	int ret = 0;
 
-	if (msg->reply.port)
+	if (msg->reply.port) {
 		spare = mbx_entry_alloc();
+		mbx_prio_prepare(msg, &pp);
+	}
 	mutex_lock(&space->lock);
 	if (msg->carries_receive)
 		mutex_lock(&mbx_transit_lock);
@@ -921,6 +926,8 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 			/* The reply port died in flight. */
 			hdr->remote_port = MAILBOX_PORT_DEAD;
 			ret = 0;
+		} else if (!ret) {
+			mbx_prio_boost_locked(space, hdr->remote_port, &pp);
 		}
 	}
 	if (!ret && msg->nr_rights)
@@ -930,6 +937,7 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 	mutex_unlock(&space->lock);
 	if (spare)
 		mbx_entry_free(spare);
+	mbx_prio_unprepare(&pp);
 	return ret;
 }
 
@@ -1135,6 +1143,8 @@ int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
 		ret = mbx_send(space, &args, nonblock);
 		if (ret)
 			goto out_free;
+		/* A reply ends its boost before the receive waits. */
+		mbx_prio_settle();
 	}
 	if (args.options & MAILBOX_MSG_RCV)
 		ret = mbx_receive(space, &args, nonblock, &r);

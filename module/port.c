@@ -174,6 +174,8 @@ void mbx_port_destroy(struct mbx_port *port)
 		spin_unlock(&p->lock);
 		/* Dead: no longer counts against its allocator's limit. */
 		mbx_uncharge_port(user);
+		/* Boosts its send-once rights gave (a client died) end. */
+		mbx_prio_port_died(p);
 		/* A port-destroyed notification that could not be queued. */
 		if (pd)
 			list_add_tail(&pd->link, &msgs);
@@ -243,6 +245,7 @@ int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
 	attr.has_senders = port->srights != 0;
 	attr.pulses_queued = port->npulses;
 	attr.pulses_dropped = port->pulses_dropped;
+	attr.port_flags = port->flags;
 	spin_unlock(&port->lock);
 	mbx_port_put(port);
 
@@ -261,6 +264,9 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 	if (copy_from_user(&attr, uarg, sizeof(attr)))
 		return -EFAULT;
 	if ((attr.flags & ~MAILBOX_ATTR_ALL) || attr.reserved1)
+		return -EINVAL;
+	if ((attr.flags & MAILBOX_ATTR_FLAGS) &&
+	    (attr.port_flags & ~MAILBOX_PORT_FLAGS_ALL))
 		return -EINVAL;
 	if ((attr.flags & MAILBOX_ATTR_QLIMIT) &&
 	    (attr.qlimit == 0 || attr.qlimit > mbx_qlimit_max))
@@ -281,6 +287,9 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 		port->seqno = attr.seqno;
 	if (attr.flags & MAILBOX_ATTR_MSCOUNT)
 		port->mscount = attr.mscount;
+	/* Applies to messages received from now on. */
+	if (attr.flags & MAILBOX_ATTR_FLAGS)
+		WRITE_ONCE(port->flags, attr.port_flags);
 	spin_unlock(&port->lock);
 
 	/* Room appeared for possibly many senders. */

@@ -208,6 +208,7 @@ void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
 {
 	lockdep_assert_held(&space->lock);
 	mbx_request_entry_gone_locked(space, entry);
+	mbx_prio_entry_gone_locked(entry);
 	mbx_unlink_locked(space, entry);
 	xa_erase(&space->names, MAILBOX_NAME_INDEX(entry->name));
 	space->nr_names--;
@@ -238,6 +239,7 @@ bool mbx_check_dead_locked(struct mbx_space *space, struct mbx_entry *entry)
 
 	if (entry->type & MAILBOX_PORT_TYPE_SEND_ONCE)
 		entry->urefs = 1;
+	mbx_prio_entry_gone_locked(entry);
 	/* A send right's urefs become the dead name's, plus one for each
 	 * dead-name notification sent about it.
 	 */

@@ -445,6 +445,7 @@ static void do_attr(struct worker *w, int c)
 	};
 
 	a.reserved1 = pick_reserved(w);
+	a.port_flags = pick_flags(w, MAILBOX_PORT_FLAGS_ALL);
 	fuzz_ioctl(w, c, w->space, cmds[c].nr, pick_ptr(w, &a, 3));
 }
 

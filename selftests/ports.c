@@ -1166,6 +1166,7 @@ TEST_F(mailbox, get_attr_of_a_new_port)
 	EXPECT_EQ(0, a.has_senders);
 	EXPECT_EQ(0, a.pulses_queued);
 	EXPECT_EQ(0, a.pulses_dropped);
+	EXPECT_EQ(0, a.port_flags);
 	EXPECT_EQ(0, a.reserved1);
 }
 
@@ -1209,7 +1210,7 @@ TEST_F(mailbox, get_attr_errors)
 	a.flags = MAILBOX_ATTR_QLIMIT;
 	EXPECT_EQ(EINVAL, mb_ioctl(self->fd, MAILBOX_IOC_PORT_GET_ATTR, &a));
 	a.flags = 0;
-	a.reserved1 = 1ULL << 32;
+	a.reserved1 = 1;
 	EXPECT_EQ(EINVAL, mb_ioctl(self->fd, MAILBOX_IOC_PORT_GET_ATTR, &a));
 }
 

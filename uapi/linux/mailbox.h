@@ -41,6 +41,7 @@
 #define MAILBOX_FEATURE_PULSES		(1ULL << 12)	/* MAILBOX_IOC_PULSE */
 #define MAILBOX_FEATURE_IOV		(1ULL << 13)	/* MAILBOX_MSG_SEND_IOV, _RCV_IOV */
 #define MAILBOX_FEATURE_OOL		(1ULL << 14)	/* out-of-line memory descriptors */
+#define MAILBOX_FEATURE_PRIO_INHERIT	(1ULL << 15)	/* MAILBOX_PORT_FLAG_PRIO_INHERIT */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -220,8 +221,19 @@ struct mailbox_port_names {
 #define MAILBOX_ATTR_QLIMIT	(1U << 0)
 #define MAILBOX_ATTR_SEQNO	(1U << 1)
 #define MAILBOX_ATTR_MSCOUNT	(1U << 2)
+#define MAILBOX_ATTR_FLAGS	(1U << 3)
 #define MAILBOX_ATTR_ALL	(MAILBOX_ATTR_QLIMIT | MAILBOX_ATTR_SEQNO | \
-				 MAILBOX_ATTR_MSCOUNT)
+				 MAILBOX_ATTR_MSCOUNT | MAILBOX_ATTR_FLAGS)
+
+/*
+ * mailbox_port_attr.port_flags. PRIO_INHERIT: a thread that receives from
+ * the port a message carrying a send-once reply right runs at the sender's
+ * priority (captured at send), if higher than its own, until it uses that
+ * right, the right leaves its space or dies (Documentation/
+ * qnx-and-priority-inheritance.rst).
+ */
+#define MAILBOX_PORT_FLAG_PRIO_INHERIT	(1U << 0)
+#define MAILBOX_PORT_FLAGS_ALL		MAILBOX_PORT_FLAG_PRIO_INHERIT
 
 /*
  * struct mailbox_port_attr - MAILBOX_IOC_PORT_GET_ATTR, _PORT_SET_ATTR
@@ -237,6 +249,8 @@ struct mailbox_port_names {
  *                  in @msgcount
  * @pulses_dropped: out, pulses dropped (lane full, nothing to coalesce
  *                  with) not yet reported by a delivered pulse
+ * @port_flags:  out (GET) / in (SET with MAILBOX_ATTR_FLAGS),
+ *               MAILBOX_PORT_FLAG_* bits; unknown bits give EINVAL
  * @reserved1:   in, must be zero
  */
 struct mailbox_port_attr {
@@ -250,7 +264,8 @@ struct mailbox_port_attr {
 	__u32 has_senders;
 	__u32 pulses_queued;
 	__u32 pulses_dropped;
-	__u64 reserved1;
+	__u32 port_flags;
+	__u32 reserved1;
 };
 
 /*
