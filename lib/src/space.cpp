@@ -4,6 +4,7 @@
 #include <mailbox/mailbox.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,7 +31,8 @@ void fill_header(std::span<std::byte> msg, std::uint32_t dest, std::uint32_t dis
 {
 	mailbox_msg_header h;
 	std::memcpy(&h, msg.data(), sizeof(h));
-	h.bits = MAILBOX_MSGH_BITS(disposition, reply_disposition);
+	// The builder sets MAILBOX_MSGH_COMPLEX when it wrote descriptors.
+	h.bits = (h.bits & MAILBOX_MSGH_COMPLEX) | MAILBOX_MSGH_BITS(disposition, reply_disposition);
 	h.remote_port = dest;
 	h.local_port = reply;
 	std::memcpy(msg.data(), &h, sizeof(h));
@@ -79,6 +81,104 @@ result<DeadName> Space::allocate_dead_name() const noexcept
 	return DeadName(fd_, *name);
 }
 
+result<PortSet> Space::allocate_port_set() const noexcept
+{
+	auto name = sys::port_allocate(fd_, MAILBOX_RIGHT_PORT_SET);
+	if (!name)
+		return std::unexpected(name.error());
+	return PortSet(fd_, *name);
+}
+
+namespace {
+
+// The previous request's right: a name the caller now owns, unless the
+// kernel says there was none (NULL) or its port died (DEAD).
+result<SendOnceRight> previous_right(int fd, result<std::uint32_t> prev) noexcept
+{
+	if (!prev)
+		return std::unexpected(prev.error());
+	if (*prev == MAILBOX_PORT_NULL || *prev == MAILBOX_PORT_DEAD)
+		return SendOnceRight();
+	return SendOnceRight(fd, *prev);
+}
+
+} // namespace
+
+result<SendOnceRight> Space::request_notification(std::uint32_t name, NotifyVariant variant,
+						  const ReceiveRight &notify,
+						  std::uint32_t sync) const noexcept
+{
+	return previous_right(fd_, sys::port_request_notification(
+					   fd_, name, static_cast<std::uint32_t>(variant), sync,
+					   notify.get(), MAILBOX_MSG_TYPE_MAKE_SEND_ONCE));
+}
+
+result<SendOnceRight> Space::request_notification(std::uint32_t name, NotifyVariant variant,
+						  SendOnceRight &notify,
+						  std::uint32_t sync) const noexcept
+{
+	auto prev = sys::port_request_notification(fd_, name, static_cast<std::uint32_t>(variant),
+						   sync, notify.get(),
+						   MAILBOX_MSG_TYPE_MOVE_SEND_ONCE);
+	if (prev)
+		(void)notify.release(); // moved into the request
+	return previous_right(fd_, prev);
+}
+
+result<SendOnceRight> Space::cancel_notification(std::uint32_t name,
+						 NotifyVariant variant) const noexcept
+{
+	return previous_right(fd_, sys::port_request_notification(
+					   fd_, name, static_cast<std::uint32_t>(variant), 0,
+					   MAILBOX_PORT_NULL, 0));
+}
+
+result<ReadyFd> Space::ready_fd(std::uint32_t name) const noexcept
+{
+	auto fd = sys::port_ready_fd(fd_, name);
+	if (!fd)
+		return std::unexpected(fd.error());
+	return ReadyFd(*fd);
+}
+
+result<RightFd> Space::export_right(std::uint32_t name, std::uint32_t disposition) const noexcept
+{
+	auto fd = sys::port_export(fd_, name, disposition);
+	if (!fd)
+		return std::unexpected(fd.error());
+	bool once = disposition == MAILBOX_MSG_TYPE_MAKE_SEND_ONCE ||
+		    disposition == MAILBOX_MSG_TYPE_MOVE_SEND_ONCE;
+	return RightFd(*fd, once ? RightFd::Kind::send_once : RightFd::Kind::send);
+}
+
+result<SendRight> Space::import_send(const RightFd &right) const noexcept
+{
+	if (right.kind() == RightFd::Kind::send_once)
+		return std::unexpected(make_error(EINVAL));
+	auto name = sys::port_import(fd_, right.get(), MAILBOX_PORT_NULL);
+	if (!name)
+		return std::unexpected(name.error());
+	return SendRight(fd_, *name);
+}
+
+result<SendOnceRight> Space::import_send_once(const RightFd &right) const noexcept
+{
+	if (right.kind() == RightFd::Kind::send)
+		return std::unexpected(make_error(EINVAL));
+	auto name = sys::port_import(fd_, right.get(), MAILBOX_PORT_NULL);
+	if (!name)
+		return std::unexpected(name.error());
+	return SendOnceRight(fd_, *name);
+}
+
+result<SendRight> Space::lookup(std::string_view service) const noexcept
+{
+	auto name = sys::service_lookup(fd_, service);
+	if (!name)
+		return std::unexpected(name.error());
+	return SendRight(fd_, *name);
+}
+
 result<std::vector<NameEntry>> Space::names() const
 {
 	for (;;) {
@@ -122,6 +222,12 @@ result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint
 result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffer,
 				   timeout rcv_timeout, std::uint32_t options) const noexcept
 {
+	return detail::receive(fd_, rcv, buffer, rcv_timeout, options);
+}
+
+result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
+				    timeout rcv_timeout, std::uint32_t options) noexcept
+{
 	mailbox_msg m{};
 	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
 	m.options = MAILBOX_MSG_RCV | options;
@@ -129,7 +235,7 @@ result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffe
 		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
 	m.rcv_name = rcv;
 	set_timeout(rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
-	if (auto r = sys::msg(fd_, m); !r)
+	if (auto r = sys::msg(fd, m); !r)
 		return std::unexpected(r.error());
 	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
 }
@@ -156,6 +262,27 @@ result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
 	if (auto r = sys::msg(fd_, m); !r)
 		return std::unexpected(r.error());
 	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
+}
+
+result<short> ReadyFd::poll(short events, timeout wait) const noexcept
+{
+	int ms = -1;
+	if (wait) {
+		auto c = std::chrono::ceil<std::chrono::milliseconds>(*wait).count();
+		ms = c <= 0 ? 0 : c > INT32_MAX ? INT32_MAX : static_cast<int>(c);
+	}
+	pollfd p{fd_, events, 0};
+	int n = ::poll(&p, 1, ms);
+	if (n < 0)
+		return std::unexpected(make_error(errno));
+	return n == 0 ? short{0} : p.revents;
+}
+
+void detail::FdHandle::reset() noexcept
+{
+	if (fd_ >= 0)
+		::close(fd_);
+	fd_ = -1;
 }
 
 } // namespace mailbox
