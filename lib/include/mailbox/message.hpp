@@ -149,10 +149,9 @@ public:
 	// SendRight as copy_send or move_send, a SendOnceRight as
 	// move_send_once.
 	template <Disposition D, typename R>
+		requires sendable_as<R, D>::value
 	MessageBuilder &port(const R &right) noexcept
 	{
-		static_assert(sendable_as<R, D>::value,
-			      "this right type cannot be sent with this disposition");
 		return port(right.get(), D);
 	}
 
