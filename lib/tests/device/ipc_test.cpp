@@ -782,3 +782,167 @@ TEST_CASE("The server replies to a complex request with a complex reply", "[devi
 	}
 	f.check_no_names_left();
 }
+
+// --- raw name operations and the remaining helpers ------------------------------
+
+TEST_CASE("Raw name operations: insert_right, destroy, attributes", "[device][space][raw]")
+{
+	SpaceFixture f;
+	{
+		auto port = f.space.allocate_receive();
+		REQUIRE(port);
+		std::uint32_t name = port->release(); // managed by hand below
+		auto n = f.space.insert_right(MAILBOX_SPACE_SELF, name, name,
+					      MAILBOX_MSG_TYPE_MAKE_SEND);
+		REQUIRE(n);
+		CHECK(*n == name);
+		CHECK(f.space.type(name)->type == (MAILBOX_PORT_TYPE_RECEIVE | MAILBOX_PORT_TYPE_SEND));
+		auto other = Space::open();
+		REQUIRE(other);
+		auto there = f.space.insert_right(other->fd(), MAILBOX_PORT_NULL, name,
+						  MAILBOX_MSG_TYPE_COPY_SEND);
+		REQUIRE(there);
+		CHECK(other->type(*there)->send_urefs == 1);
+		mailbox_port_attr a{};
+		a.qlimit = 7;
+		a.seqno = 40;
+		REQUIRE(f.space.set_attributes(name, MAILBOX_ATTR_QLIMIT | MAILBOX_ATTR_SEQNO, a));
+		auto got = f.space.get_attributes(name);
+		REQUIRE(got);
+		CHECK(got->qlimit == 7);
+		CHECK(got->seqno == 40);
+		CHECK(got->has_senders == 1);
+		auto bad = f.space.set_attributes(name, 1U << 30, a);
+		REQUIRE_FALSE(bad);
+		CHECK(errno_of(bad.error()) == EINVAL);
+		// destroy removes every right under the name; again is ENOENT.
+		REQUIRE(f.space.destroy(name));
+		auto again = f.space.destroy(name);
+		REQUIRE_FALSE(again);
+		CHECK(errno_of(again.error()) == ENOENT);
+		CHECK(other->type(*there)->type == MAILBOX_PORT_TYPE_DEAD_NAME);
+	}
+	f.check_no_names_left();
+}
+
+TEST_CASE("adopt_reply takes the reply right the message carried", "[device][msg][reply]")
+{
+	SpaceFixture f;
+	{
+		auto server = f.space.allocate_receive();
+		auto client = f.space.allocate_receive();
+		REQUIRE(server);
+		REQUIRE(client);
+		auto send = server->make_send();
+		REQUIRE(send);
+		MessageBuffer<64> out, in;
+		REQUIRE(f.space.send(send->get(), text_message(out, 1, "q"), MAILBOX_MSG_TYPE_COPY_SEND,
+				     client->get(), MAILBOX_MSG_TYPE_MAKE_SEND_ONCE));
+		auto v = server->receive(in.span(), 0ns);
+		REQUIRE(v);
+		CHECK_FALSE(adopt_reply<SendRight>(f.space, *v));
+		auto reply = adopt_reply<SendOnceRight>(f.space, *v);
+		REQUIRE(reply);
+		REQUIRE(reply->send(text_message(out, 2, "a")));
+		CHECK(client->receive(in.span(), 0ns)->id() == 2);
+
+		REQUIRE(f.space.send(send->get(), text_message(out, 3, "q"), MAILBOX_MSG_TYPE_COPY_SEND));
+		auto none = server->receive(in.span(), 0ns);
+		REQUIRE(none);
+		CHECK_FALSE(adopt_reply<SendOnceRight>(f.space, *none));
+	}
+	f.check_no_names_left();
+}
+
+TEST_CASE("The server answers through a send reply right and drops answers to the dead",
+	  "[device][server]")
+{
+	SpaceFixture f;
+	{
+		auto port = f.space.allocate_receive();
+		auto client = f.space.allocate_receive();
+		REQUIRE(port);
+		REQUIRE(client);
+		auto send = port->make_send();
+		REQUIRE(send);
+		Server<128> server(f.space, *port);
+		server.on(4, [](const MessageView &, MessageBuilder &out) {
+			out.put<std::uint32_t>(44);
+			return true;
+		});
+		MessageBuffer<128> out, in;
+		SECTION("a make-send reply right is answered with copy-send")
+		{
+			REQUIRE(f.space.send(send->get(), text_message(out, 4, "q"),
+					     MAILBOX_MSG_TYPE_COPY_SEND, client->get(),
+					     MAILBOX_MSG_TYPE_MAKE_SEND));
+			REQUIRE(server.run_once(0ns));
+			auto v = client->receive(in.span(), 0ns);
+			REQUIRE(v);
+			CHECK(v->reader().get<std::uint32_t>() == 44u);
+			CHECK(client->type()->send_urefs == 0); // the server released its right
+		}
+		SECTION("a client that died before the answer does not fail the server")
+		{
+			REQUIRE(f.space.send(send->get(), text_message(out, 4, "q"),
+					     MAILBOX_MSG_TYPE_COPY_SEND, client->get(),
+					     MAILBOX_MSG_TYPE_MAKE_SEND_ONCE));
+			client->reset();
+			CHECK(server.run_once(0ns));
+			CHECK(server.handled() == 1);
+		}
+		SECTION("an empty port is the receive's error")
+		{
+			auto r = server.run_once(0ns);
+			REQUIRE_FALSE(r);
+			CHECK(status_of(r.error()) == MAILBOX_RCV_TIMED_OUT);
+		}
+	}
+	f.check_no_names_left();
+}
+
+TEST_CASE("A watched port whose message is too large reports EMSGSIZE", "[device][event_loop]")
+{
+	SpaceFixture f;
+	{
+		auto port = f.space.allocate_receive();
+		REQUIRE(port);
+		auto send = port->make_send();
+		REQUIRE(send);
+		EventLoop loop;
+		std::error_code error;
+		int got = 0;
+		REQUIRE(loop.watch_port(
+			f.space, port->get(), [&](const MessageView &) { got++; },
+			[&](std::error_code ec) { error = ec; }, 32, MAILBOX_MSG_RCV_LARGE));
+		MessageBuffer<128> out;
+		REQUIRE(f.space.send(send->get(), text_message(out, 1, "longer than eight bytes"),
+				     MAILBOX_MSG_TYPE_COPY_SEND));
+		REQUIRE(loop.run_once(5s));
+		CHECK(got == 0);
+		CHECK(error == std::errc::message_size);
+		CHECK(status_of(error) == MAILBOX_RCV_TOO_LARGE);
+		CHECK(loop.size() == 0);
+		CHECK(port->attributes()->msgcount == 1); // RCV_LARGE kept it
+	}
+	f.check_no_names_left();
+}
+
+TEST_CASE("Importing a right under a chosen name", "[device][right_fd]")
+{
+	SpaceFixture f;
+	{
+		auto port = f.space.allocate_receive();
+		REQUIRE(port);
+		auto other = Space::open();
+		REQUIRE(other);
+		auto fd = f.space.export_right(port->get(), MAILBOX_MSG_TYPE_MAKE_SEND_ONCE);
+		REQUIRE(fd);
+		auto name = other->import_right(fd->get(), 0x4201);
+		REQUIRE(name);
+		CHECK(*name == 0x4201);
+		CHECK(other->type(0x4201)->type == MAILBOX_PORT_TYPE_SEND_ONCE);
+		SendOnceRight so(*other, *name);
+	}
+	f.check_no_names_left();
+}
