@@ -941,35 +941,238 @@ static void fig_throughput(void)
 	}
 }
 
-/* Figure 6: bandwidth by message size (inline only). */
-static void fig_bandwidth(void)
+/*
+ * Figure 6: bandwidth by message size, one sender: mailbox inline (where the
+ * message fits max_msg_size), mailbox out-of-line (one OOL descriptor per
+ * message), pipe and SOCK_SEQPACKET. Every receiver ends with the bytes in
+ * its memory: the pipe, socket and inline receivers have them copied into
+ * their buffer; the out-of-line receiver gets a mapping of the sender's
+ * copy and reads one byte of every page of it (which maps the page), then
+ * unmaps it. The sender writes its buffer once before the run.
+ */
+enum bw_kind { B_INLINE, B_OOL, B_PIPE, B_SEQPACKET, B_NR };
+static const char *const bw_name[B_NR] = {
+	"mailbox_inline", "mailbox_ool", "pipe", "seqpacket",
+};
+
+struct ool_msg {
+	struct mailbox_msg_header h;
+	struct mailbox_msg_body body;
+	struct mailbox_msg_ool_descriptor ool;
+};
+
+static __u32 max_msg_size(void)
 {
-	const size_t sizes[2] = { 4096, 65536 };
-	const enum stream_kind ks[3] = { S_MAILBOX, S_PIPE, S_SEQPACKET };
-	double v[3][16];
+	struct mailbox_version v = { 0 };
+	int fd = mbx_open();
 
-	for (int si = 0; si < 2; si++) {
-		char cas[32];
-		double med[3];
-		long count = (long)iters * 2 * 4096 / sizes[si];
+	if (ioctl(fd, MAILBOX_IOC_VERSION, &v))
+		die("VERSION");
+	close(fd);
+	return v.max_msg_size;
+}
 
-		if (count < 200)
-			count = 200;
-		snprintf(cas, sizeof(cas), "%zu_B", sizes[si]);
-		for (int r = 0; r < rounds; r++)
-			for (int k = 0; k < 3; k++)
-				v[k][r] = stream_run(ks[k], 1, count, sizes[si]) *
-					  sizes[si] / 1048576.0;
-		for (int k = 0; k < 3; k++) {
-			med[k] = median(v[k], rounds);
-			result("bandwidth", cas, stream_name[ks[k]], "MiB_per_s",
-			       med[k]);
-			result("bandwidth", cas, stream_name[ks[k]],
-			       "mailbox_ratio", med[0] / med[k]);
+static const char *bw_why[B_NR];	/* why bw_run() returned -1 */
+
+/* Bytes per second for @count messages of @size, or -1 if not possible. */
+static double bw_run(enum bw_kind kind, long count, size_t size)
+{
+	static char rbuf[MAXBUF];
+	int fd[2] = { -1, -1 }, go[2], srv_fd = -1;
+	unsigned char *buf;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t t0, t1;
+	__u32 port = 0;
+	pid_t pid;
+	int st;
+
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap %zu", size);
+	memset(buf, 0x5a, size);
+	switch (kind) {
+	case B_INLINE:
+		bw_why[kind] = "larger than max_msg_size";
+		if (size > max_msg_size())
+			goto skip;
+		/* fall through */
+	case B_OOL:
+		srv_fd = mbx_open();
+		port = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
+		/* At most ~8 MiB queued (2 messages at 16 MiB). */
+		mbx_qlimit(srv_fd, port, size >= (4 << 20) ? 2 :
+			   size >= 4096 ? (8 << 20) / size : 256);
+		break;
+	case B_PIPE:
+		if (pipe(fd))
+			die("pipe");
+		break;
+	case B_SEQPACKET: {
+		int sz = size * 2 + (1 << 20), got = 0;
+		socklen_t len = sizeof(got);
+
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fd))
+			die("socketpair");
+		setsockopt(fd[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		setsockopt(fd[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		getsockopt(fd[1], SOL_SOCKET, SO_SNDBUF, &got, &len);
+		/* A datagram must fit the send buffer (net.core.wmem_max). */
+		bw_why[kind] = "larger than the socket send buffer";
+		if ((size_t)got < size + 4096)
+			goto skip;
+		break;
+	}
+	default:
+		goto skip;
+	}
+	if (pipe(go))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		struct mbx_conn c = { 0 };
+		struct ool_msg om = { 0 };
+		struct mailbox_msg_header *h = (void *)buf;
+		char g;
+
+		close(go[1]);
+		if (srv_fd >= 0) {
+			c = mbx_connect(srv_fd, port);
+			close(srv_fd);
+		}
+		if (read(go[0], &g, 1) != 0)
+			_exit(1);
+		for (long i = 0; i < count; i++) {
+			switch (kind) {
+			case B_INLINE:
+				h->bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0);
+				h->remote_port = c.svc;
+				h->local_port = 0;
+				h->voucher_port = 0;
+				h->id = 6;
+				if (mbx_msg(c.fd, MAILBOX_MSG_SEND, buf, size, NULL, 0, 0))
+					_exit(1);
+				break;
+			case B_OOL:
+				om.h.bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0) |
+					    MAILBOX_MSGH_COMPLEX;
+				om.h.remote_port = c.svc;
+				om.h.id = 6;
+				om.body.descriptor_count = 1;
+				om.ool.address = (uintptr_t)buf;
+				om.ool.size = size;
+				om.ool.copy = MAILBOX_VIRTUAL_COPY;
+				om.ool.type = MAILBOX_MSG_OOL_DESCRIPTOR;
+				if (mbx_msg(c.fd, MAILBOX_MSG_SEND, &om, sizeof(om), NULL, 0, 0))
+					_exit(1);
+				break;
+			case B_PIPE:
+				full_write(fd[1], buf, size);
+				break;
+			case B_SEQPACKET:
+				if (write(fd[1], buf, size) != (ssize_t)size)
+					_exit(1);
+				break;
+			default:
+				break;
+			}
+		}
+		_exit(0);
+	}
+	close(go[0]);
+	if (fd[1] >= 0) {
+		close(fd[1]);		/* a failed sender gives EOF */
+		fd[1] = -1;
+	}
+	t0 = now_ns();
+	close(go[1]);			/* go */
+	for (long i = 0; i < count; i++) {
+		switch (kind) {
+		case B_INLINE:
+			if (mbx_msg(srv_fd, MAILBOX_MSG_RCV, NULL, 0, buf, size, port))
+				die("mailbox receive");
+			break;
+		case B_OOL: {
+			struct ool_msg *om = (void *)rbuf;
+			volatile unsigned char *p;
+			unsigned long sum = 0;
+
+			if (mbx_msg(srv_fd, MAILBOX_MSG_RCV, NULL, 0, rbuf, sizeof(rbuf), port))
+				die("mailbox ool receive");
+			p = (volatile unsigned char *)(uintptr_t)om->ool.address;
+			for (size_t o = 0; o < size; o += page)
+				sum += p[o];
+			if (sum != (size + page - 1) / page * 0x5a)
+				die("ool data");
+			munmap((void *)p, size);
+			break;
+		}
+		case B_PIPE:
+			full_read(fd[0], buf, size);
+			break;
+		case B_SEQPACKET:
+			if (read(fd[0], buf, size) != (ssize_t)size) {
+				/* The sender's write failed (no memory for one skb). */
+				bw_why[kind] = "the sender's write failed";
+				waitpid(pid, &st, 0);
+				goto skip;
+			}
+			break;
+		default:
+			break;
 		}
 	}
-	printf("# bandwidth 1 MiB, 16 MiB, out-of-line: n/a "
-	       "(out-of-line memory not implemented; inline max 128 KiB)\n");
+	t1 = now_ns();
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("bandwidth sender %s", bw_name[kind]);
+	if (srv_fd >= 0)
+		close(srv_fd);
+	if (fd[0] >= 0)
+		close(fd[0]);
+	munmap(buf, size);
+	return (double)count * size * 1e9 / (t1 - t0);
+
+skip:
+	if (fd[0] >= 0)
+		close(fd[0]);
+	if (fd[1] >= 0)
+		close(fd[1]);
+	munmap(buf, size);
+	return -1;
+}
+
+static void fig_bandwidth(void)
+{
+	const size_t sizes[4] = { 4096, 65536, 1 << 20, 16 << 20 };
+	double v[B_NR][16], med[B_NR];
+
+	for (int si = 0; si < 4; si++) {
+		/* ~64 MiB per run at the default -n 2000. */
+		long count = (long)iters * 32768 / sizes[si];
+		char cas[32];
+
+		if (count < 4)
+			count = 4;
+		snprintf(cas, sizeof(cas), "%zu_B", sizes[si]);
+		for (int r = 0; r < rounds; r++)
+			for (int k = 0; k < B_NR; k++)
+				v[k][r] = bw_run(k, count, sizes[si]);
+		for (int k = 0; k < B_NR; k++) {
+			med[k] = median(v[k], rounds);
+			if (med[k] < 0) {
+				printf("# bandwidth %s %s: n/a (%s)\n", cas, bw_name[k],
+				       bw_why[k] ? bw_why[k] : "?");
+				continue;
+			}
+			result("bandwidth", cas, bw_name[k], "MB_per_s", med[k] / 1e6);
+		}
+		for (int k = 0; k < B_NR; k++)
+			if (k != B_OOL && med[k] > 0 && med[B_OOL] > 0)
+				result("bandwidth", cas, bw_name[k], "ool_ratio",
+				       med[B_OOL] / med[k]);
+	}
 }
 
 /* ---- figure 4: port-set receive ------------------------------------------- */

@@ -6,6 +6,9 @@
 echo "# kernel $(uname -r) $(uname -v)"
 echo "# cpus $(grep -c ^processor /proc/cpuinfo)"
 echo 256 >/proc/sys/fs/mqueue/msg_max 2>/dev/null
+# Figure 6 sends 16 MiB datagrams over SOCK_SEQPACKET.
+echo 67108864 >/proc/sys/net/core/wmem_max 2>/dev/null
+echo 67108864 >/proc/sys/net/core/rmem_max 2>/dev/null
 if insmod ./binder_linux.ko devices=binder; then
 	echo "# binder: $(ls -l /dev/binder 2>&1)"
 else

@@ -11,6 +11,11 @@
  * descriptors are rewritten with the receiver's names; port arrays are
  * written into the receive buffer after the message and its trailer.
  *
+ * Out-of-line memory descriptors carry no right: their bytes are copied
+ * into msg->ool[] (ool.c) during the parse, and the address in the kernel
+ * copy of the body is cleared, so the sender's address never reaches the
+ * receiver. At receive the descriptor gets the address of the mapping.
+ *
  * Receive rights in transit: a message carrying the receive right of port R
  * queued on port D sets R->transit = D (under mbx_transit_lock). Queuing
  * such a message fails with ELOOP if D is R or D's own receive right is,
@@ -30,6 +35,7 @@ DEFINE_MUTEX(mbx_transit_lock);
 
 #define MBX_PORT_DESC_SIZE	((u32)sizeof(struct mailbox_msg_port_descriptor))
 #define MBX_OOL_DESC_SIZE	((u32)sizeof(struct mailbox_msg_ool_ports_descriptor))
+static_assert(sizeof(struct mailbox_msg_ool_descriptor) == MBX_OOL_DESC_SIZE);
 
 static bool mbx_desc_disposition_valid(u32 disposition)
 {
@@ -73,6 +79,8 @@ static int mbx_desc_walk(struct mbx_msg *msg,
 
 			memcpy(&od, msg->body + off, sizeof(od));
 			n = od.count;
+		} else if (type == MAILBOX_MSG_OOL_DESCRIPTOR) {
+			n = 0;
 		}
 		ret = fn(msg, off, type, n, data);
 		if (ret)
@@ -97,6 +105,8 @@ static int mbx_desc_collect(struct mbx_msg *msg, u32 off, u8 type, u32 count,
 	const u32 __user *names;
 	u32 j;
 
+	if (type == MAILBOX_MSG_OOL_DESCRIPTOR)
+		return 0;
 	if (type == MAILBOX_MSG_PORT_DESCRIPTOR) {
 		memcpy(&pd, msg->body + off, sizeof(pd));
 		c->src[c->k].name = pd.name;
@@ -113,6 +123,53 @@ static int mbx_desc_collect(struct mbx_msg *msg, u32 off, u8 type, u32 count,
 	return 0;
 }
 
+/* Copy the out-of-line memory of one descriptor into msg->ool[*data]. */
+static int mbx_desc_ool_copyin(struct mbx_msg *msg, u32 off, u8 type,
+			       u32 count, void *data)
+{
+	struct mailbox_msg_ool_descriptor od;
+	u32 *j = data;
+	struct mbx_ool *o;
+	int ret;
+
+	if (type != MAILBOX_MSG_OOL_DESCRIPTOR)
+		return 0;
+	memcpy(&od, msg->body + off, sizeof(od));
+	o = &msg->ool[(*j)++];
+	if (od.size) {
+		ret = mbx_ool_copyin(o, u64_to_user_ptr(od.address), od.size);
+		if (ret)
+			return ret;
+		if (od.deallocate)
+			mbx_ool_set_dealloc(o, od.address, od.size);
+	}
+	/* The receiver gets its own address, never the sender's. */
+	od.address = 0;
+	memcpy(msg->body + off, &od, sizeof(od));
+	return 0;
+}
+
+static int mbx_desc_parse_ool(struct mbx_msg *msg, u32 nr_ool, u32 *status)
+{
+	u32 j = 0;
+	int ret;
+
+	msg->ool = kvcalloc(nr_ool, sizeof(*msg->ool), GFP_KERNEL_ACCOUNT);
+	if (!msg->ool) {
+		*status = MAILBOX_SEND_NO_BUFFER;
+		return -ENOMEM;
+	}
+	msg->nr_ool = nr_ool;
+	ret = mbx_desc_walk(msg, mbx_desc_ool_copyin, &j);
+	if (ret == -ENOMEM)
+		*status = MAILBOX_SEND_NO_BUFFER;
+	else if (ret == -EINTR)
+		*status = MAILBOX_SEND_INTERRUPTED;
+	else if (ret)
+		*status = MAILBOX_SEND_INVALID_DATA;
+	return ret;
+}
+
 /**
  * mbx_desc_parse() - validate the descriptors of a complex message
  * @msg: the message, body in kernel memory
@@ -120,13 +177,18 @@ static int mbx_desc_collect(struct mbx_msg *msg, u32 off, u8 type, u32 count,
  *        (NULL if there are none); the caller frees it
  * @status: set on failure
  *
- * Allocates msg->rights. Return: 0, -EINVAL (malformed), -EMSGSIZE (too many
- * rights), -EFAULT (a port array is unreadable), -ENOMEM.
+ * Allocates msg->rights and copies the out-of-line memory into msg->ool
+ * (freed with the message, also on failure). Return: 0, -EINVAL
+ * (malformed), -EMSGSIZE (too many rights, too much out-of-line memory),
+ * -EFAULT (a port array or out-of-line memory is unreadable), -ENOMEM,
+ * -EINTR (fatal signal while copying).
  */
 int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
 {
 	u32 len = msg->size - MBX_HEADER_SIZE, count, off, i, total = 0;
 	struct mbx_collect c = { };
+	u64 ool_total = 0;
+	u32 nr_ool = 0;
 	int ret;
 
 	*srcp = NULL;
@@ -170,9 +232,29 @@ int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
 			total += od.count;
 			msg->ool_bytes += od.count * sizeof(u32);
 			off += MBX_OOL_DESC_SIZE;
+		} else if (type == MAILBOX_MSG_OOL_DESCRIPTOR) {
+			struct mailbox_msg_ool_descriptor md;
+
+			if (len - off < MBX_OOL_DESC_SIZE)
+				goto too_small;
+			memcpy(&md, msg->body + off, sizeof(md));
+			if (md.pad1 || md.deallocate > 1 ||
+			    md.copy > MAILBOX_VIRTUAL_COPY)
+				goto bad_type;
+			ool_total += md.size;
+			if (md.size > MAILBOX_OOL_MAX ||
+			    ool_total > mbx_max_ool_size)
+				goto too_many;
+			nr_ool++;
+			off += MBX_OOL_DESC_SIZE;
 		} else {
 			goto bad_type;
 		}
+	}
+	if (nr_ool) {
+		ret = mbx_desc_parse_ool(msg, nr_ool, status);
+		if (ret)
+			return ret;
 	}
 	if (!total)
 		return 0;
@@ -317,8 +399,9 @@ int mbx_desc_copyout_locked(struct mbx_space *space, struct mbx_msg *msg,
 struct mbx_emit {
 	const u32 *names;
 	u32 k;
-	void __user *arrays;	/* where the next port array goes */
-	int ret;
+	u32 j;			/* next msg->ool[] */
+	const struct mbx_ubuf *ub;
+	size_t arrays;		/* offset in @ub of the next port array */
 };
 
 static int mbx_desc_emit(struct mbx_msg *msg, u32 off, u8 type, u32 count,
@@ -329,6 +412,16 @@ static int mbx_desc_emit(struct mbx_msg *msg, u32 off, u8 type, u32 count,
 	struct mailbox_msg_port_descriptor pd;
 	u32 type_rcv;
 
+	if (type == MAILBOX_MSG_OOL_DESCRIPTOR) {
+		struct mailbox_msg_ool_descriptor md;
+
+		memcpy(&md, msg->body + off, sizeof(md));
+		md.address = msg->ool[e->j++].uaddr;
+		md.deallocate = 0;
+		md.copy = MAILBOX_VIRTUAL_COPY;
+		memcpy(msg->body + off, &md, sizeof(md));
+		return 0;
+	}
 	type_rcv = e->k < msg->nr_rights ? msg->rights[e->k].type : 0;
 	if (type == MAILBOX_MSG_PORT_DESCRIPTOR) {
 		memcpy(&pd, msg->body + off, sizeof(pd));
@@ -338,10 +431,12 @@ static int mbx_desc_emit(struct mbx_msg *msg, u32 off, u8 type, u32 count,
 		return 0;
 	}
 	memcpy(&od, msg->body + off, sizeof(od));
-	if (count && copy_to_user(e->arrays, e->names + e->k,
-				  count * sizeof(u32)))
+	if (count && mbx_ubuf_write(e->ub, e->arrays, e->names + e->k,
+				    count * sizeof(u32)))
 		return -EFAULT;
-	od.address = (u64)(uintptr_t)e->arrays;
+	/* In one segment: checked by mbx_desc_arrays_fit(). */
+	od.address = (u64)(uintptr_t)mbx_ubuf_addr(e->ub, e->arrays,
+						   count * sizeof(u32));
 	if (count)
 		od.disposition = type_rcv;
 	memcpy(msg->body + off, &od, sizeof(od));
@@ -350,17 +445,49 @@ static int mbx_desc_emit(struct mbx_msg *msg, u32 off, u8 type, u32 count,
 	return 0;
 }
 
+static int mbx_desc_fit(struct mbx_msg *msg, u32 off, u8 type, u32 count,
+			void *data)
+{
+	struct mbx_emit *e = data;
+
+	if (type != MAILBOX_MSG_OOL_PORTS_DESCRIPTOR)
+		return 0;
+	if (!mbx_ubuf_addr(e->ub, e->arrays, count * sizeof(u32)))
+		return -EFAULT;
+	e->arrays += count * sizeof(u32);
+	return 0;
+}
+
+/**
+ * mbx_desc_arrays_fit() - can the port arrays be written for the receiver?
+ * @msg: the message
+ * @ub: the receive buffer
+ * @off: offset in @ub of the first port array
+ *
+ * A port array is named by one address, so it must not straddle two
+ * segments of a scattered receive buffer.
+ */
+bool mbx_desc_arrays_fit(struct mbx_msg *msg, const struct mbx_ubuf *ub,
+			 size_t off)
+{
+	struct mbx_emit e = { .ub = ub, .arrays = off };
+
+	return !msg->ool_bytes || !mbx_desc_walk(msg, mbx_desc_fit, &e);
+}
+
 /**
  * mbx_desc_write() - rewrite the descriptors for the receiver
- * @msg: the message, rights copied out
+ * @msg: the message, rights copied out, out-of-line memory mapped
  * @names: from mbx_desc_copyout_locked()
- * @arrays: user address where the port arrays go (msg->ool_bytes)
+ * @ub: the receive buffer
+ * @off: offset in @ub where the port arrays go (msg->ool_bytes)
  *
  * Return: 0 or -EFAULT.
  */
-int mbx_desc_write(struct mbx_msg *msg, const u32 *names, void __user *arrays)
+int mbx_desc_write(struct mbx_msg *msg, const u32 *names,
+		   const struct mbx_ubuf *ub, size_t off)
 {
-	struct mbx_emit e = { .names = names, .arrays = arrays };
+	struct mbx_emit e = { .names = names, .ub = ub, .arrays = off };
 
 	return mbx_desc_walk(msg, mbx_desc_emit, &e);
 }

@@ -20,6 +20,10 @@
  *                    looks at the name (as XNU's ipc_right_check does).
  * struct mbx_msg     a queued message; owns the destination right it was
  *                    sent through and the reply right it carries.
+ * struct mbx_ool     out-of-line memory of one descriptor (ool.c): a
+ *                    reference on an unlinked shmem file holding the bytes,
+ *                    owned by its message and dropped when the message is
+ *                    freed; a receiver's mapping holds its own reference.
  * struct mbx_right   a right in flight (taken out of a space by copyin, not
  *                    yet put into a space by copyout): a port reference plus
  *                    one send or send-once right counted in the port. Also
@@ -79,6 +83,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
@@ -96,6 +101,7 @@ extern unsigned int mbx_max_msg_size;
 extern unsigned int mbx_qlimit_max;
 extern unsigned int mbx_max_names;
 extern unsigned int mbx_max_services;
+extern unsigned int mbx_max_ool_size;
 
 struct mbx_port {
 	refcount_t ref;			/* (atomic) */
@@ -198,17 +204,44 @@ struct mbx_right {
 					 */
 };
 
+/*
+ * Out-of-line memory of one descriptor (ool.c), owned by its message.
+ * (set at send, read-only while queued; @uaddr set by the receiver)
+ */
+struct mbx_ool {
+	struct file *file;		/* ref held; NULL for size 0 */
+	u32 size;			/* bytes */
+	unsigned long uaddr;		/* receive: mapping made, 0 if none */
+	u64 dealloc_start;		/* send: sender's pages to unmap */
+	u64 dealloc_len;		/* 0: none */
+};
+
+struct mbx_range {
+	u64 start;
+	u64 len;
+};
+
+/* A send or receive buffer, maybe scattered (ool.c). Lives in one ioctl. */
+struct mbx_ubuf {
+	struct iovec *iov;		/* @one or a kmalloc()ed array */
+	unsigned long nr;
+	size_t len;			/* total bytes */
+	struct iovec one;
+};
+
 struct mbx_msg {
 	struct list_head link;		/* in port->msgs (port->lock) */
 	u32 size;			/* header + body */
 	u32 bits;			/* header bits as sent */
 	s32 id;
+	u32 nr_ool;			/* out-of-line memory descriptors */
 	struct mbx_right dest;		/* the right the message was sent through */
 	struct mbx_right reply;		/* the reply right carried, if any */
 	u32 nr_rights;			/* rights carried by descriptors */
 	u32 ool_bytes;			/* names of port arrays, on receive */
 	bool carries_receive;		/* a descriptor moves a receive right */
 	struct mbx_right *rights;	/* @nr_rights, in descriptor order */
+	struct mbx_ool *ool;		/* @nr_ool, in descriptor order */
 	struct pid *pid;		/* sender's thread group */
 	kuid_t uid;
 	kgid_t gid;
@@ -273,11 +306,13 @@ enum mbx_stat {
 	MBX_STAT_MESSAGE_BYTES,
 	MBX_STAT_PSETS,
 	MBX_STAT_READY_FDS,
+	MBX_STAT_OOL_BYTES,
 	MBX_STAT_TOTAL_PORTS,
 	MBX_STAT_TOTAL_SENT,
 	MBX_STAT_TOTAL_RECEIVED,
 	MBX_STAT_TOTAL_DESTROYED,
 	MBX_STAT_TOTAL_NOTIFICATIONS,
+	MBX_STAT_TOTAL_OOL_BYTES,
 	MBX_STAT_NR,
 };
 
@@ -350,7 +385,28 @@ bool mbx_desc_makes_cycle_locked(struct mbx_msg *msg, struct mbx_port *dest);
 void mbx_desc_set_transit_locked(struct mbx_msg *msg, struct mbx_port *dest);
 int mbx_desc_copyout_locked(struct mbx_space *space, struct mbx_msg *msg,
 			    u32 *names);
-int mbx_desc_write(struct mbx_msg *msg, const u32 *names, void __user *arrays);
+bool mbx_desc_arrays_fit(struct mbx_msg *msg, const struct mbx_ubuf *ub,
+			 size_t off);
+int mbx_desc_write(struct mbx_msg *msg, const u32 *names,
+		   const struct mbx_ubuf *ub, size_t off);
+
+/* ool.c */
+int mbx_ubuf_import(struct mbx_ubuf *ub, u64 uptr, u32 size, bool iov,
+		    u64 limit);
+void mbx_ubuf_free(struct mbx_ubuf *ub);
+int mbx_ubuf_read(const struct mbx_ubuf *ub, size_t off, void *dst,
+		  size_t len);
+int mbx_ubuf_write(const struct mbx_ubuf *ub, size_t off, const void *src,
+		   size_t len);
+int mbx_ubuf_fault_in(const struct mbx_ubuf *ub, size_t len);
+void __user *mbx_ubuf_addr(const struct mbx_ubuf *ub, size_t off, size_t len);
+int mbx_ool_copyin(struct mbx_ool *o, const void __user *uaddr, u32 size);
+void mbx_ool_set_dealloc(struct mbx_ool *o, u64 addr, u32 size);
+void mbx_ool_release(struct mbx_msg *msg);
+int mbx_ool_map(struct mbx_msg *msg);
+void mbx_ool_unmap(struct mbx_msg *msg);
+struct mbx_range *mbx_ool_dealloc_list(struct mbx_msg *msg, u32 *nr);
+void mbx_ool_deallocate(const struct mbx_range *r, u32 nr);
 
 /* notify.c */
 struct mbx_msg *mbx_notify_alloc(s32 id, u32 body_size, gfp_t gfp);
@@ -415,7 +471,7 @@ int mbx_receive_source(struct mbx_space *space, u32 name,
 		       struct mbx_port **port, struct mbx_pset **pset);
 struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				      struct mailbox_msg *args,
-				      void __user *ubuf, u32 trailer,
+				      const struct mbx_ubuf *ub, u32 trailer,
 				      struct mbx_timeout *t, u32 *seqno,
 				      struct mbx_port **port, u32 *local);
 void mbx_pset_show(struct seq_file *m, struct mbx_pset *pset);

@@ -39,6 +39,11 @@ module_param_named(max_services, mbx_max_services, uint, 0444);
 MODULE_PARM_DESC(max_services,
 		 "Most registered services per IPC namespace (default 4096)");
 
+unsigned int mbx_max_ool_size = 256U << 20;
+module_param_named(max_ool_size, mbx_max_ool_size, uint, 0444);
+MODULE_PARM_DESC(max_ool_size,
+		 "Most out-of-line memory bytes one message may carry (default 268435456)");
+
 static const struct file_operations mbx_fops;
 
 static int mbx_open(struct inode *inode, struct file *file)
@@ -99,7 +104,8 @@ static int mbx_ioctl_version(void __user *uarg)
 		     MAILBOX_FEATURE_TRAILER | MAILBOX_FEATURE_FOREIGN_INSERT |
 		     MAILBOX_FEATURE_DESCRIPTORS | MAILBOX_FEATURE_NOTIFICATIONS |
 		     MAILBOX_FEATURE_RIGHT_FD | MAILBOX_FEATURE_REGISTRY |
-		     MAILBOX_FEATURE_PORT_SETS | MAILBOX_FEATURE_READY_FD;
+		     MAILBOX_FEATURE_PORT_SETS | MAILBOX_FEATURE_READY_FD |
+		     MAILBOX_FEATURE_IOV | MAILBOX_FEATURE_OOL;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
 	v.qlimit_max = mbx_qlimit_max;
 	v.max_names = mbx_max_names;

@@ -95,6 +95,8 @@ struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp)
 	msg->ool_bytes = 0;
 	msg->carries_receive = false;
 	msg->rights = NULL;
+	msg->nr_ool = 0;
+	msg->ool = NULL;
 	msg->pid = get_pid(task_tgid(current));
 	msg->uid = current_euid();
 	msg->gid = current_egid();
@@ -113,6 +115,7 @@ void mbx_msg_free(struct mbx_msg *msg)
 	for (k = 0; k < msg->nr_rights; k++)
 		mbx_right_release(&msg->rights[k]);
 	kvfree(msg->rights);
+	mbx_ool_release(msg);
 	put_pid(msg->pid);
 	mbx_stat_add(MBX_STAT_MESSAGES, -1);
 	mbx_stat_add(MBX_STAT_MESSAGE_BYTES, -(long)msg->size);
@@ -330,28 +333,45 @@ out_pass:
 static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 		    bool nonblock)
 {
-	const void __user *ubuf = u64_to_user_ptr(args->send_msg);
 	struct mailbox_msg_header hdr;
-	u32 size = args->send_size;
+	struct mbx_range *unmap = NULL;
 	struct mbx_src *src = NULL;
+	u32 size, nr_unmap = 0;
+	struct mbx_ubuf ub;
 	u32 remote, local;
 	bool has_reply;
 	struct mbx_timeout t;
 	struct mbx_txn txn;
 	struct mbx_msg *msg;
+	u64 ool_bytes = 0;
 	int ret;
+	u32 k;
 
+	ret = mbx_ubuf_import(&ub, args->send_msg, args->send_size,
+			      args->options & MAILBOX_MSG_SEND_IOV,
+			      mbx_max_msg_size);
+	if (ret) {
+		args->status = ret == -EMSGSIZE ? MAILBOX_SEND_TOO_LARGE :
+			       ret == -ENOMEM ? MAILBOX_SEND_NO_BUFFER :
+			       MAILBOX_SEND_INVALID_DATA;
+		return ret;
+	}
+	size = ub.len;
 	if (size < MBX_HEADER_SIZE || size % 4) {
 		args->status = MAILBOX_SEND_MSG_TOO_SMALL;
-		return -EINVAL;
+		ret = -EINVAL;
+		goto out_ubuf;
 	}
 	if (size > mbx_max_msg_size) {
 		args->status = MAILBOX_SEND_TOO_LARGE;
-		return -EMSGSIZE;
+		ret = -EMSGSIZE;
+		goto out_ubuf;
 	}
-	if (copy_from_user(&hdr, ubuf, sizeof(hdr))) {
+	/* Gathered straight from the (scattered) user buffer. */
+	if (mbx_ubuf_read(&ub, 0, &hdr, sizeof(hdr))) {
 		args->status = MAILBOX_SEND_INVALID_DATA;
-		return -EFAULT;
+		ret = -EFAULT;
+		goto out_ubuf;
 	}
 
 	remote = MAILBOX_MSGH_REMOTE(hdr.bits);
@@ -364,16 +384,19 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	    (local && !mbx_send_disposition_valid(local)) ||
 	    has_reply != !!local) {
 		args->status = MAILBOX_SEND_INVALID_HEADER;
-		return -EINVAL;
+		ret = -EINVAL;
+		goto out_ubuf;
 	}
 
 	msg = mbx_msg_alloc(size, GFP_KERNEL_ACCOUNT);
 	if (!msg) {
 		args->status = MAILBOX_SEND_NO_BUFFER;
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out_ubuf;
 	}
-	if (copy_from_user(msg->body, ubuf + MBX_HEADER_SIZE,
-			   size - MBX_HEADER_SIZE)) {
+	mbx_txn_init(&txn);
+	if (mbx_ubuf_read(&ub, MBX_HEADER_SIZE, msg->body,
+			  size - MBX_HEADER_SIZE)) {
 		args->status = MAILBOX_SEND_INVALID_DATA;
 		ret = -EFAULT;
 		goto out_free;
@@ -381,11 +404,19 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	msg->bits = hdr.bits;
 	msg->id = hdr.id;
 
-	mbx_txn_init(&txn);
 	if (hdr.bits & MAILBOX_MSGH_COMPLEX) {
 		ret = mbx_desc_parse(msg, &src, &args->status);
 		if (ret)
 			goto out_free;
+		unmap = mbx_ool_dealloc_list(msg, &nr_unmap);
+		if (IS_ERR(unmap)) {
+			unmap = NULL;
+			args->status = MAILBOX_SEND_NO_BUFFER;
+			ret = -ENOMEM;
+			goto out_free;
+		}
+		for (k = 0; k < msg->nr_ool; k++)
+			ool_bytes += msg->ool[k].size;
 		if (msg->nr_rights + 2 > MBX_TXN_SMALL) {
 			txn.max = msg->nr_rights + 2;
 			txn.rec = kvmalloc_array(txn.max, sizeof(*txn.rec),
@@ -403,12 +434,20 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	ret = mbx_send_locked_loop(space, msg, &hdr, src, &txn, &t,
 				   args->options & MAILBOX_MSG_RCV,
 				   &args->status);
+	if (!ret) {
+		/* Sent (maybe received already): @msg is not ours any more. */
+		mbx_ool_deallocate(unmap, nr_unmap);
+		mbx_stat_add(MBX_STAT_TOTAL_OOL_BYTES, ool_bytes);
+	}
 out_free:
 	if (txn.rec != txn.small)
 		kvfree(txn.rec);
 	kvfree(src);
+	kfree(unmap);
 	if (ret)
 		mbx_msg_free(msg);
+out_ubuf:
+	mbx_ubuf_free(&ub);
 	return ret;
 }
 
@@ -495,8 +534,9 @@ int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 					struct mbx_port *port,
 					struct mailbox_msg *args,
-					void __user *ubuf, u32 trailer,
-					struct mbx_timeout *t, u32 *seqno)
+					const struct mbx_ubuf *ub,
+					u32 trailer, struct mbx_timeout *t,
+					u32 *seqno)
 {
 	struct mbx_msg *msg;
 	u32 faulted = 0, needed;
@@ -542,7 +582,7 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 			}
 			/* Make the buffer present, so the copy cannot fail. */
 			spin_unlock(&port->lock);
-			if (fault_in_writeable(ubuf, needed)) {
+			if (mbx_ubuf_fault_in(ub, needed)) {
 				args->status = MAILBOX_RCV_INVALID_DATA;
 				ret = -EFAULT;
 				spin_lock(&port->lock);
@@ -607,7 +647,6 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 {
 	u32 trailer = (args->options & MAILBOX_MSG_RCV_TRAILER) ?
 		      MBX_TRAILER_SIZE : 0;
-	void __user *ubuf = u64_to_user_ptr(args->rcv_msg);
 	struct mailbox_msg_header hdr = { };
 	struct mailbox_msg_trailer tr;
 	struct mbx_pset *pset = NULL;
@@ -617,21 +656,31 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	struct mbx_msg *msg;
 	int ret, body_err = 0;
 	u32 *names = NULL;
+	struct mbx_ubuf ub;
 	bool complex;
 	u32 seqno;
 
+	/* A scattered buffer's capacity: as rcv_size without RCV_IOV. */
+	ret = mbx_ubuf_import(&ub, args->rcv_msg, args->rcv_size,
+			      args->options & MAILBOX_MSG_RCV_IOV, U32_MAX);
+	if (ret) {
+		args->status = ret == -ENOMEM ? MAILBOX_RCV_BODY_ERROR :
+			       MAILBOX_RCV_INVALID_DATA;
+		return ret == -EMSGSIZE ? -EINVAL : ret;
+	}
+	args->rcv_size = ub.len;
 	ret = mbx_receive_source(space, args->rcv_name, &port, &pset);
 	if (ret) {
 		args->status = MAILBOX_RCV_INVALID_NAME;
-		return ret;
+		goto out_ubuf;
 	}
 	mbx_timeout_init(&t, args->options & MAILBOX_MSG_RCV_TIMEOUT,
 			 args->rcv_timeout, nonblock);
 	if (pset)
-		msg = mbx_pset_receive_wait(pset, args, ubuf, trailer, &t,
+		msg = mbx_pset_receive_wait(pset, args, &ub, trailer, &t,
 					    &seqno, &port, &local);
 	else
-		msg = mbx_receive_wait(space, port, args, ubuf, trailer, &t,
+		msg = mbx_receive_wait(space, port, args, &ub, trailer, &t,
 				       &seqno);
 	if (IS_ERR(msg)) {
 		ret = PTR_ERR(msg);
@@ -643,19 +692,29 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 		mbx_fill_trailer(&tr, msg, seqno);
 	if (!complex) {
 		/* Nothing to rewrite: copy first, so a fault loses nothing. */
-		if (copy_to_user(ubuf + MBX_HEADER_SIZE, msg->body,
-				 msg->size - MBX_HEADER_SIZE) ||
-		    (trailer && copy_to_user(ubuf + msg->size, &tr, trailer)))
+		if (mbx_ubuf_write(&ub, MBX_HEADER_SIZE, msg->body,
+				   msg->size - MBX_HEADER_SIZE) ||
+		    (trailer && mbx_ubuf_write(&ub, msg->size, &tr, trailer)))
 			goto out_requeue_fault;
-	} else if (msg->nr_rights) {
-		names = kvmalloc_array(msg->nr_rights, sizeof(*names),
-				       GFP_KERNEL);
-		if (!names) {
+	} else {
+		/* Everything that can fail before the rights are named. */
+		if (!mbx_desc_arrays_fit(msg, &ub, msg->size + trailer)) {
 			mbx_requeue(port, msg, seqno);
-			args->status = MAILBOX_RCV_BODY_ERROR;
-			ret = -ENOMEM;
+			args->status = MAILBOX_RCV_INVALID_DATA;
+			ret = -EINVAL;
 			goto out_put;
 		}
+		if (msg->nr_rights) {
+			names = kvmalloc_array(msg->nr_rights, sizeof(*names),
+					       GFP_KERNEL);
+			if (!names) {
+				ret = -ENOMEM;
+				goto out_requeue_body;
+			}
+		}
+		ret = mbx_ool_map(msg);
+		if (ret)
+			goto out_requeue_body;
 	}
 
 	args->rcv_size = msg->size + trailer + msg->ool_bytes;
@@ -667,29 +726,30 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	ret = mbx_receive_copyout(space, msg, &hdr, names, &body_err);
 	if (ret) {
 		args->status = MAILBOX_RCV_HEADER_ERROR;
-		goto out_free;
+		goto out_unmap;
 	}
 	/* Delivered: the destination right is used up. */
 	mbx_right_consume(&msg->dest);
 	if (complex) {
 		/*
 		 * The rights are named already: a fault now consumes the
-		 * message (its rights stay in the space, see PORT_NAMES).
+		 * message (its rights stay in the space, see PORT_NAMES; its
+		 * out-of-line memory, whose address the receiver cannot
+		 * learn, is unmapped).
 		 */
-		if (mbx_desc_write(msg, names,
-				   ubuf + msg->size + trailer) ||
-		    copy_to_user(ubuf + MBX_HEADER_SIZE, msg->body,
-				 msg->size - MBX_HEADER_SIZE) ||
-		    (trailer && copy_to_user(ubuf + msg->size, &tr, trailer))) {
+		if (mbx_desc_write(msg, names, &ub, msg->size + trailer) ||
+		    mbx_ubuf_write(&ub, MBX_HEADER_SIZE, msg->body,
+				   msg->size - MBX_HEADER_SIZE) ||
+		    (trailer && mbx_ubuf_write(&ub, msg->size, &tr, trailer))) {
 			args->status = MAILBOX_RCV_INVALID_DATA;
 			ret = -EFAULT;
-			goto out_free;
+			goto out_unmap;
 		}
 	}
-	if (copy_to_user(ubuf, &hdr, sizeof(hdr))) {
+	if (mbx_ubuf_write(&ub, 0, &hdr, sizeof(hdr))) {
 		args->status = MAILBOX_RCV_INVALID_DATA;
 		ret = -EFAULT;
-		goto out_free;
+		goto out_unmap;
 	}
 	ret = body_err;
 	args->status = ret ? MAILBOX_RCV_BODY_ERROR : MAILBOX_MSG_SUCCESS;
@@ -702,8 +762,19 @@ out_put:
 		mbx_port_put(port);
 	if (pset)
 		mbx_pset_put(pset);
+out_ubuf:
+	mbx_ubuf_free(&ub);
 	return ret;
 
+out_unmap:
+	mbx_ool_unmap(msg);
+	goto out_free;
+out_requeue_body:
+	kvfree(names);
+	names = NULL;
+	mbx_requeue(port, msg, seqno);
+	args->status = MAILBOX_RCV_BODY_ERROR;
+	goto out_put;
 out_requeue_fault:
 	mbx_requeue(port, msg, seqno);
 	args->status = MAILBOX_RCV_INVALID_DATA;

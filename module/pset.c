@@ -337,7 +337,7 @@ static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t)
 static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
 				     struct mbx_port *port,
 				     struct mailbox_msg *args,
-				     void __user *ubuf, u32 trailer,
+				     const struct mbx_ubuf *ub, u32 trailer,
 				     u32 *faulted, u32 *seqno)
 {
 	struct mbx_msg *msg;
@@ -368,7 +368,7 @@ static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
 	if (*faulted < needed) {
 		/* Make the buffer present, so the copy cannot fail. */
 		spin_unlock(&port->lock);
-		if (fault_in_writeable(ubuf, needed)) {
+		if (mbx_ubuf_fault_in(ub, needed)) {
 			args->status = MAILBOX_RCV_INVALID_DATA;
 			return ERR_PTR(-EFAULT);
 		}
@@ -385,7 +385,7 @@ static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
  * mbx_pset_receive_wait() - receive on a port set
  * @pset: the set, with the caller's reference
  * @args: the MAILBOX_IOC_MSG arguments (rcv_size, options; status set)
- * @ubuf: the receive buffer
+ * @ub: the receive buffer
  * @trailer: bytes of trailer wanted
  * @t: how long to wait
  * @seqno: set to the message's sequence number on its port
@@ -398,7 +398,7 @@ static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
  */
 struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				      struct mailbox_msg *args,
-				      void __user *ubuf, u32 trailer,
+				      const struct mbx_ubuf *ub, u32 trailer,
 				      struct mbx_timeout *t, u32 *seqno,
 				      struct mbx_port **port, u32 *local)
 {
@@ -421,7 +421,7 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 			mbx_port_get(member);
 			*local = member->member_name;
 			spin_unlock(&pset->lock);
-			msg = mbx_pset_take(pset, member, args, ubuf, trailer,
+			msg = mbx_pset_take(pset, member, args, ub, trailer,
 					    &faulted, seqno);
 			if (msg && !IS_ERR(msg)) {
 				*port = member;

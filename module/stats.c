@@ -27,11 +27,13 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_MESSAGE_BYTES] = "message_bytes",
 	[MBX_STAT_PSETS] = "port_sets",
 	[MBX_STAT_READY_FDS] = "ready_fds",
+	[MBX_STAT_OOL_BYTES] = "ool_bytes",
 	[MBX_STAT_TOTAL_PORTS] = "total_ports",
 	[MBX_STAT_TOTAL_SENT] = "total_sent",
 	[MBX_STAT_TOTAL_RECEIVED] = "total_received",
 	[MBX_STAT_TOTAL_DESTROYED] = "total_destroyed",
 	[MBX_STAT_TOTAL_NOTIFICATIONS] = "total_notifications",
+	[MBX_STAT_TOTAL_OOL_BYTES] = "total_ool_bytes",
 };
 
 void mbx_stat_add(enum mbx_stat stat, long delta)

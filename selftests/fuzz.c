@@ -17,6 +17,13 @@
  * reopen their space and fork a short-lived child mid-way. Every wait is
  * bounded: spaces are opened O_NONBLOCK and timeouts are at most 2 ms.
  *
+ * Messages carry port, port-array and out-of-line memory descriptors of
+ * random sizes and pointers, and are sent and received whole or through
+ * segment arrays (SEND_IOV, RCV_IOV) of random counts, lengths and
+ * pointers. Out-of-line sources live in a per-thread region that is mapped
+ * again after a send that may have deallocated it; received out-of-line
+ * memory is unmapped by harvest().
+ *
  * Checks: every errno is in the documented set of its ioctl (errno_ok()),
  * no worker crashes or hangs (a watchdog kills it), and after exit the
  * debugfs counters are zero (checked by scripts/vm-guest-init).
@@ -50,6 +57,7 @@
 #define FDPOOL		16
 #define BUF		8192
 #define C_NR_MAX	32
+#define OOL_PAGES	16		/* per-thread source of OOL memory */
 
 static uint64_t seed;
 static long calls_per_worker;
@@ -477,15 +485,21 @@ static void do_notify(struct worker *w)
 		keep_name(w, r.previous);
 }
 
-/* Harvest the names a received message brought into the space. */
-static void harvest(struct worker *w, const uint8_t *buf, uint32_t size)
+/*
+ * Harvest the names a received message brought into the space (@names:
+ * the worker's own space) and unmap the out-of-line memory it brought into
+ * the process (any space).
+ */
+static void harvest(struct worker *w, const uint8_t *buf, uint32_t size,
+		    int names)
 {
 	const struct mailbox_msg_header *h = (const void *)buf;
 	uint32_t off, i, n, k;
 
 	if (size < sizeof(*h) || h->size > size)
 		return;
-	keep_name(w, h->remote_port);
+	if (names)
+		keep_name(w, h->remote_port);
 	if (!(h->bits & MAILBOX_MSGH_COMPLEX) || h->size < sizeof(*h) + 4)
 		return;
 	n = *(const uint32_t *)(buf + sizeof(*h));
@@ -494,15 +508,26 @@ static void harvest(struct worker *w, const uint8_t *buf, uint32_t size)
 		const struct mailbox_msg_port_descriptor *pd = (const void *)(buf + off);
 
 		if (pd->type == MAILBOX_MSG_PORT_DESCRIPTOR) {
-			keep_name(w, pd->name);
+			if (names)
+				keep_name(w, pd->name);
 			off += 12;
+		} else if (pd->type == MAILBOX_MSG_OOL_DESCRIPTOR &&
+			   off + 16 <= h->size) {
+			const struct mailbox_msg_ool_descriptor *md =
+				(const void *)(buf + off);
+
+			/* The receiver's mapping: ours to free. */
+			if (md->address)
+				munmap((void *)(uintptr_t)md->address,
+				       ((size_t)md->size + 4095) & ~4095UL);
+			off += 16;
 		} else if (pd->type == MAILBOX_MSG_OOL_PORTS_DESCRIPTOR &&
 			   off + 16 <= h->size) {
 			const struct mailbox_msg_ool_ports_descriptor *od =
 				(const void *)(buf + off);
 			uintptr_t a = od->address;
 
-			if (a >= (uintptr_t)buf && od->count < BUF / 4 &&
+			if (names && a >= (uintptr_t)buf && od->count < BUF / 4 &&
 			    a + 4ULL * od->count <= (uintptr_t)buf + size)
 				for (k = 0; k < od->count; k++)
 					keep_name(w, ((const uint32_t *)a)[k]);
@@ -513,15 +538,84 @@ static void harvest(struct worker *w, const uint8_t *buf, uint32_t size)
 	}
 }
 
+/* The per-thread OOL source region, mapped (again) at a fixed place. */
+static uint8_t *ool_region(int remap)
+{
+	static __thread uint8_t *region;
+	size_t len = OOL_PAGES * 4096UL;
+	void *p;
+
+	if (region && !remap)
+		return region;
+	p = mmap(region, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | (region ? MAP_FIXED : 0), -1, 0);
+	if (p == MAP_FAILED) {
+		perror("fuzz: mmap");
+		exit(1);
+	}
+	region = p;
+	memset(region, 0x3c, len);
+	return region;
+}
+
+static uint32_t pick_ool_size(struct worker *w)
+{
+	switch (w->sane ? below(w, 3) : below(w, 12)) {
+	case 0: return 0;
+	case 1: return 1 + below(w, 256);
+	case 2: return below(w, OOL_PAGES * 4096 + 1);
+	case 3: return MAILBOX_OOL_MAX;		/* source too small: EFAULT */
+	case 4: return MAILBOX_OOL_MAX + 1 + below(w, 4096);
+	case 5: return (uint32_t)rnd(w);
+	default: return below(w, 4 * 4096);
+	}
+}
+
+/*
+ * Describe @buf[0, @len) as *@n segments in @iov (contiguous pieces, so the
+ * whole is still @buf), or as garbage: a bad count, huge or overflowing
+ * lengths, bad pointers.
+ */
+static void pick_iov(struct worker *w, struct mailbox_iov *iov, uint32_t *n,
+		     uint8_t *buf, uint32_t len)
+{
+	uint32_t k, cnt = 1 + below(w, chance(w, 90) ? 6 : MAILBOX_IOV_MAX);
+	uint32_t at = 0;
+
+	for (k = 0; k < cnt; k++) {
+		uint32_t piece = k + 1 == cnt ? len - at : below(w, len - at + 1);
+
+		iov[k].base = (uintptr_t)(buf + at);
+		iov[k].len = piece;
+		at += piece;
+	}
+	*n = cnt;
+	if (w->sane || chance(w, 85))
+		return;
+	k = below(w, cnt);
+	switch (below(w, 7)) {
+	case 0: *n = 0; break;
+	case 1: *n = MAILBOX_IOV_MAX + 1 + below(w, 3); break;
+	case 2: iov[k].len = ~0ULL - below(w, 8); break;
+	case 3: iov[k].len = 1ULL << (32 + below(w, 31)); break;
+	case 4: iov[k].base = (uintptr_t)pick_ptr(w, buf, 100); break;
+	case 5: iov[k].base = ~0ULL - 3; break;
+	default: *n = (uint32_t)rnd(w); break;
+	}
+}
+
 static void do_msg(struct worker *w)
 {
 	static __thread uint8_t sbuf[BUF] __attribute__((aligned(8)));
 	static __thread uint8_t rbuf[BUF] __attribute__((aligned(8)));
 	static __thread uint32_t arrays[4][8];
+	static __thread struct mailbox_iov siov[MAILBOX_IOV_MAX + 4];
+	static __thread struct mailbox_iov riov[MAILBOX_IOV_MAX + 4];
 	struct mailbox_msg_header *h = (void *)sbuf;
 	struct mailbox_msg m = { 0 };
-	uint32_t size = sizeof(*h), i, n;
+	uint32_t size = sizeof(*h), i, n, cnt;
 	int space = chance(w, 85) ? w->space : shared_fd;
+	int dealloc = 0, err;
 
 	memset(sbuf, 0, 256);
 	h->remote_port = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
@@ -542,7 +636,23 @@ static void do_msg(struct worker *w)
 		*(uint32_t *)(sbuf + size) = n;
 		size += 4;
 		for (i = 0; i < n && i < 8; i++) {
-			if (chance(w, 70)) {
+			if (chance(w, 20)) {
+				struct mailbox_msg_ool_descriptor *md = (void *)(sbuf + size);
+				uint8_t *src = ool_region(0);
+
+				md->size = pick_ool_size(w);
+				md->address = (uintptr_t)pick_ptr(w, src + below(w, 4096), 10);
+				/* Never unmap memory other than the region. */
+				md->deallocate = md->address >= (uintptr_t)src &&
+						 md->address < (uintptr_t)src + 4096 &&
+						 chance(w, 30);
+				md->copy = w->sane || chance(w, 95) ? below(w, 2) : below(w, 256);
+				md->type = MAILBOX_MSG_OOL_DESCRIPTOR;
+				if (!w->sane && chance(w, 3))
+					md->pad1 = 1;
+				dealloc |= md->deallocate;
+				size += 16;
+			} else if (chance(w, 70)) {
 				struct mailbox_msg_port_descriptor *pd = (void *)(sbuf + size);
 
 				pd->name = pick_name(w);
@@ -573,7 +683,9 @@ static void do_msg(struct worker *w)
 
 	if (w->sane)
 		m.options = (1 + below(w, 3)) | (rnd(w) & (MAILBOX_MSG_RCV_TRAILER |
-							  MAILBOX_MSG_RCV_LARGE));
+							  MAILBOX_MSG_RCV_LARGE |
+							  MAILBOX_MSG_SEND_IOV |
+							  MAILBOX_MSG_RCV_IOV));
 	else
 		m.options = chance(w, 95) ? (uint32_t)rnd(w) & MAILBOX_MSG_OPTIONS_ALL :
 					    (uint32_t)rnd(w);
@@ -604,13 +716,33 @@ static void do_msg(struct worker *w)
 	}
 	if (m.rcv_size > BUF && chance(w, 70))
 		m.rcv_size = BUF;
+	if ((m.options & MAILBOX_MSG_SEND_IOV) && m.send_msg == (uintptr_t)sbuf &&
+	    m.send_size <= BUF) {
+		pick_iov(w, siov, &cnt, sbuf, m.send_size);
+		m.send_msg = (uintptr_t)siov;
+		m.send_size = cnt;
+	}
+	if ((m.options & MAILBOX_MSG_RCV_IOV) && m.rcv_msg == (uintptr_t)rbuf &&
+	    m.rcv_size <= BUF) {
+		pick_iov(w, riov, &cnt, rbuf, m.rcv_size);
+		m.rcv_msg = (uintptr_t)riov;
+		m.rcv_size = cnt;
+	}
 	m.rcv_name = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
 	m.reserved0 = pick_reserved(w);
 	m.reserved[1] = pick_reserved(w);
-	if (fuzz_ioctl(w, C_MSG, space, cmds[C_MSG].nr, pick_ptr(w, &m, 2)) == 0 &&
-	    (m.options & MAILBOX_MSG_RCV) && m.rcv_msg == (uintptr_t)rbuf &&
-	    space == w->space && m.rcv_size <= BUF)
-		harvest(w, rbuf, m.rcv_size);
+	/* Only what this call writes is parsed (and unmapped). */
+	memset(rbuf, 0, 256);
+	m.status = 0;
+	err = fuzz_ioctl(w, C_MSG, space, cmds[C_MSG].nr, pick_ptr(w, &m, 2)) < 0 ?
+	      errno : 0;
+	/* BODY_ERROR: delivered, but a descriptor's right was not named. */
+	if ((err == 0 || (m.status == MAILBOX_RCV_BODY_ERROR && err != ENOMEM)) &&
+	    (m.options & MAILBOX_MSG_RCV) && m.rcv_size <= BUF &&
+	    (m.rcv_msg == (uintptr_t)rbuf || m.rcv_msg == (uintptr_t)riov))
+		harvest(w, rbuf, m.rcv_size, err == 0 && space == w->space);
+	if (dealloc)
+		ool_region(1);	/* the send may have unmapped some of it */
 }
 
 static void do_port_fd(struct worker *w, int c)

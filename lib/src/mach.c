@@ -318,12 +318,101 @@ kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name,
 	return KERN_SUCCESS;
 }
 
+/* --- virtual memory ---------------------------------------------------- */
+
+static kern_return_t vm_alloc(vm_map_t task, uint64_t *address, uint64_t size, int flags)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	int mflags = MAP_PRIVATE | MAP_ANONYMOUS;
+	void *want = NULL, *p;
+
+	(void)task;	/* always the calling process */
+	if (!address || (flags & ~VM_FLAGS_ANYWHERE))
+		return KERN_INVALID_ARGUMENT;
+	if (size == 0) {
+		*address = 0;
+		return KERN_SUCCESS;
+	}
+	if (size > UINT64_MAX - page || size + page - 1 > SIZE_MAX)
+		return KERN_NO_SPACE;
+	size = (size + page - 1) & ~(page - 1);
+	if (!(flags & VM_FLAGS_ANYWHERE)) {
+		if (*address % page)
+			return KERN_INVALID_ARGUMENT;
+		want = (void *)(uintptr_t)*address;
+		mflags |= MAP_FIXED_NOREPLACE;
+	}
+	p = mmap(want, (size_t)size, PROT_READ | PROT_WRITE, mflags, -1, 0);
+	if (p == MAP_FAILED)
+		return errno == EEXIST || errno == ENOMEM ? KERN_NO_SPACE : KERN_INVALID_ARGUMENT;
+	if (want && p != want) {	/* a kernel without MAP_FIXED_NOREPLACE */
+		munmap(p, (size_t)size);
+		return KERN_NO_SPACE;
+	}
+	*address = (uintptr_t)p;
+	return KERN_SUCCESS;
+}
+
+static kern_return_t vm_dealloc(vm_map_t task, uint64_t address, uint64_t size)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start, end;
+
+	(void)task;	/* always the calling process */
+	if (size == 0)
+		return KERN_SUCCESS;
+	if (address > UINT64_MAX - size || address + size > UINT64_MAX - page)
+		return KERN_INVALID_ADDRESS;
+	start = address & ~(page - 1);
+	end = (address + size + page - 1) & ~(page - 1);
+	if (munmap((void *)(uintptr_t)start, (size_t)(end - start)))
+		return KERN_INVALID_ADDRESS;
+	return KERN_SUCCESS;
+}
+
+kern_return_t vm_allocate(vm_map_t task, vm_address_t *address, vm_size_t size, int flags)
+{
+	uint64_t a;
+	kern_return_t kr;
+
+	if (!address)
+		return KERN_INVALID_ARGUMENT;
+	a = *address;
+	kr = vm_alloc(task, &a, size, flags);
+	if (kr == KERN_SUCCESS)
+		*address = (vm_address_t)a;
+	return kr;
+}
+
+kern_return_t mach_vm_allocate(vm_map_t task, mach_vm_address_t *address, mach_vm_size_t size,
+			       int flags)
+{
+	return vm_alloc(task, address, size, flags);
+}
+
+kern_return_t vm_deallocate(vm_map_t task, vm_address_t address, vm_size_t size)
+{
+	return vm_dealloc(task, address, size);
+}
+
+kern_return_t mach_vm_deallocate(vm_map_t task, mach_vm_address_t address, mach_vm_size_t size)
+{
+	return vm_dealloc(task, address, size);
+}
+
+/* Free a names/types array of mach_port_names(). */
+static void names_free(uint32_t *a, uint32_t cap)
+{
+	if (a)
+		vm_deallocate(MACH_PORT_NULL, (vm_address_t)a, cap * sizeof(*a));
+}
+
 kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
 			      mach_msg_type_number_t *names_cnt, mach_port_type_array_t *types,
 			      mach_msg_type_number_t *types_cnt)
 {
 	struct mailbox_port_names pn;
-	uint32_t *n = NULL, *t = NULL;
+	vm_address_t n = 0, t = 0;
 	uint32_t cap = 0;
 	kern_return_t kr;
 
@@ -331,42 +420,42 @@ kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
 		return KERN_INVALID_ARGUMENT;
 	for (;;) {
 		memset(&pn, 0, sizeof(pn));
-		pn.names = (uintptr_t)n;
-		pn.types = (uintptr_t)t;
+		pn.names = n;
+		pn.types = t;
 		pn.count = cap;
 		kr = space_ioctl(task, MAILBOX_IOC_PORT_NAMES, &pn);
 		if (kr == KERN_SUCCESS)
 			break;
-		free(n);
-		free(t);
-		n = t = NULL;
+		names_free((uint32_t *)n, cap);
+		names_free((uint32_t *)t, cap);
+		n = t = 0;
 		if (kr != KERN_NO_SPACE)
 			return kr;
 		cap = pn.count + 8;	/* room for names made meanwhile */
-		n = malloc(cap * sizeof(*n));
-		t = malloc(cap * sizeof(*t));
-		if (!n || !t) {
-			free(n);
-			free(t);
+		if (vm_allocate(task, &n, cap * sizeof(uint32_t), VM_FLAGS_ANYWHERE) ||
+		    vm_allocate(task, &t, cap * sizeof(uint32_t), VM_FLAGS_ANYWHERE)) {
+			names_free((uint32_t *)n, cap);
 			return KERN_RESOURCE_SHORTAGE;
 		}
 	}
 	if (pn.count == 0) {
-		free(n);
-		free(t);
-		n = t = NULL;
-	}
-	*names = n;
-	*types = t;
-	*names_cnt = *types_cnt = pn.count;
-	return KERN_SUCCESS;
-}
+		names_free((uint32_t *)n, cap);
+		names_free((uint32_t *)t, cap);
+		n = t = 0;
+	} else {
+		/* Keep only the pages vm_deallocate(count * 4) will free. */
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		size_t used = (pn.count * sizeof(uint32_t) + page - 1) & ~(page - 1);
+		size_t got = (cap * sizeof(uint32_t) + page - 1) & ~(page - 1);
 
-kern_return_t vm_deallocate(vm_map_t task, vm_address_t address, vm_size_t size)
-{
-	(void)task;
-	(void)size;
-	free((void *)address);
+		if (got > used) {
+			munmap((void *)(n + used), got - used);
+			munmap((void *)(t + used), got - used);
+		}
+	}
+	*names = (mach_port_name_array_t)n;
+	*types = (mach_port_type_array_t)t;
+	*names_cnt = *types_cnt = pn.count;
 	return KERN_SUCCESS;
 }
 

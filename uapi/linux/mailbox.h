@@ -36,6 +36,8 @@
 #define MAILBOX_FEATURE_RIGHT_FD	(1ULL << 7)	/* export/import rights as fds */
 #define MAILBOX_FEATURE_REGISTRY	(1ULL << 8)	/* service registry */
 #define MAILBOX_FEATURE_NOTIFICATIONS	(1ULL << 9)	/* notification requests */
+#define MAILBOX_FEATURE_IOV		(1ULL << 13)	/* MAILBOX_MSG_SEND_IOV, _RCV_IOV */
+#define MAILBOX_FEATURE_OOL		(1ULL << 14)	/* out-of-line memory descriptors */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -284,6 +286,7 @@ struct mailbox_msg_body {
 };
 
 #define MAILBOX_MSG_PORT_DESCRIPTOR		0
+#define MAILBOX_MSG_OOL_DESCRIPTOR		1
 #define MAILBOX_MSG_OOL_PORTS_DESCRIPTOR	2
 #define MAILBOX_MSG_RIGHTS_MAX			1024
 
@@ -326,6 +329,37 @@ struct mailbox_msg_ool_ports_descriptor {
 	__u32 count;
 } __mailbox_packed;
 
+/* mailbox_msg_ool_descriptor.copy (both copy the bytes once, see below) */
+#define MAILBOX_PHYSICAL_COPY		0
+#define MAILBOX_VIRTUAL_COPY		1
+#define MAILBOX_OOL_MAX			(64U << 20)	/* bytes per descriptor */
+
+/*
+ * struct mailbox_msg_ool_descriptor - out-of-line memory
+ * (layout of XNU's mach_msg_ool_descriptor64_t)
+ * @address:    send: user address of @size bytes, copied at send time;
+ *              receive: address of a new private mapping (PROT_READ |
+ *              PROT_WRITE, page-aligned, its length @size rounded up to a
+ *              page) holding the bytes, freed with munmap(); 0 if @size is 0
+ * @deallocate: send: 0, or 1 to unmap from the sender, once the message is
+ *              queued, every whole page inside [@address, @address + @size);
+ *              receive: 0
+ * @copy:       send: MAILBOX_PHYSICAL_COPY or MAILBOX_VIRTUAL_COPY;
+ *              receive: MAILBOX_VIRTUAL_COPY
+ * @pad1:       must be zero
+ * @type:       MAILBOX_MSG_OOL_DESCRIPTOR
+ * @size:       bytes, at most MAILBOX_OOL_MAX (and the module's max_ool_size
+ *              per message)
+ */
+struct mailbox_msg_ool_descriptor {
+	__u64 address;
+	__u8 deallocate;
+	__u8 copy;
+	__u8 pad1;
+	__u8 type;
+	__u32 size;
+} __mailbox_packed;
+
 /* Trailer formats. */
 #define MAILBOX_TRAILER_FORMAT_0	0
 
@@ -357,7 +391,22 @@ struct mailbox_msg_trailer {
 #define MAILBOX_MSG_RCV_TIMEOUT		(1U << 3) /* bound the receive wait by @rcv_timeout */
 #define MAILBOX_MSG_RCV_LARGE		(1U << 4) /* too large: leave it queued */
 #define MAILBOX_MSG_RCV_TRAILER		(1U << 5) /* append struct mailbox_msg_trailer */
-#define MAILBOX_MSG_OPTIONS_ALL		0x3fU
+#define MAILBOX_MSG_SEND_IOV		(1U << 8) /* @send_msg is a struct mailbox_iov array */
+#define MAILBOX_MSG_RCV_IOV		(1U << 9) /* @rcv_msg is a struct mailbox_iov array */
+#define MAILBOX_MSG_OPTIONS_ALL		0x33fU
+
+/*
+ * struct mailbox_iov - one segment of a scattered message (SEND_IOV, RCV_IOV)
+ * @base: user address
+ * @len:  bytes
+ * The message (header first) is the concatenation of 1..MAILBOX_IOV_MAX
+ * segments, as if they were one buffer.
+ */
+#define MAILBOX_IOV_MAX			64
+struct mailbox_iov {
+	__u64 base;
+	__u64 len;
+};
 
 /*
  * Status codes in mailbox_msg.status (values of XNU's mach_msg_return_t).
@@ -392,15 +441,19 @@ struct mailbox_msg_trailer {
 
 /*
  * struct mailbox_msg - MAILBOX_IOC_MSG, modelled on mach_msg()
- * @send_msg:     in, user address of the message to send
- * @rcv_msg:      in, user address of the receive buffer
+ * @send_msg:     in, user address of the message to send (SEND_IOV: of a
+ *                struct mailbox_iov array)
+ * @rcv_msg:      in, user address of the receive buffer (RCV_IOV: of a
+ *                struct mailbox_iov array)
  * @send_timeout: in, ns (CLOCK_MONOTONIC, relative) with
  *                MAILBOX_MSG_SEND_TIMEOUT; 0 = do not wait; else ignored
  * @rcv_timeout:  in, ns with MAILBOX_MSG_RCV_TIMEOUT; 0 = do not wait
  * @options:      in, MAILBOX_MSG_* bits; at least one of SEND and RCV
  * @send_size:    in, bytes at @send_msg (header + body), a multiple of 4
- * @rcv_size:     in, capacity of @rcv_msg; out, bytes written (message +
- *                trailer), or on MAILBOX_RCV_TOO_LARGE the bytes needed
+ *                (SEND_IOV: the number of segments, 1..MAILBOX_IOV_MAX)
+ * @rcv_size:     in, capacity of @rcv_msg (RCV_IOV: the number of
+ *                segments); out, bytes written (message + trailer), or on
+ *                MAILBOX_RCV_TOO_LARGE the bytes needed
  * @rcv_name:     in, name of the receive right or port set to receive on
  *                (a set gives the next message of the member that became
  *                non-empty first; a served member goes behind the others)

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -677,6 +678,65 @@ TEST_CASE("insert_right into another task and mach_msg receive errors", "[device
 			       MACH_PORT_NULL) == MACH_RCV_TOO_LARGE);
 	}
 	::close(other);
+
+TEST_CASE("Out-of-line memory travels as a new mapping freed with vm_deallocate",
+	  "[device][mach][ool]")
+{
+	MachFixture f;
+	const vm_size_t page = (vm_size_t)sysconf(_SC_PAGESIZE);
+	const mach_msg_size_t len = 3 * (mach_msg_size_t)page + 5;
+	mach_port_t p = new_receive();
+	vm_address_t src = 0;
+	struct ool_msg {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_ool_descriptor_t data;
+	};
+	union {
+		ool_msg m;
+		char space[sizeof(ool_msg) + MAX_TRAILER_SIZE];
+	} r{};
+
+	REQUIRE(vm_allocate(mach_task_self(), &src, len, VM_FLAGS_ANYWHERE) == KERN_SUCCESS);
+	for (mach_msg_size_t i = 0; i < len; i++)
+		reinterpret_cast<unsigned char *>(src)[i] = (unsigned char)(i * 7);
+
+	ool_msg m{};
+	m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	m.header.msgh_remote_port = p;
+	m.header.msgh_id = 42;
+	m.body.msgh_descriptor_count = 1;
+	m.data.address = reinterpret_cast<void *>(src);
+	m.data.size = len;
+	m.data.deallocate = 1;
+	m.data.copy = MACH_MSG_VIRTUAL_COPY;
+	m.data.type = MACH_MSG_OOL_DESCRIPTOR;
+	REQUIRE(mach_msg(&m.header, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0,
+			 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+	// deallocate: the sender's whole pages are gone (src is page-aligned).
+	CHECK(msync(reinterpret_cast<void *>(src), page, MS_ASYNC) == -1);
+
+	REQUIRE(mach_msg(&r.m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(r), p, 0,
+			 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+	CHECK(r.m.header.msgh_id == 42);
+	CHECK(r.m.data.type == MACH_MSG_OOL_DESCRIPTOR);
+	CHECK(r.m.data.size == len);
+	CHECK(r.m.data.copy == MACH_MSG_VIRTUAL_COPY);
+	auto *dst = static_cast<unsigned char *>(r.m.data.address);
+	REQUIRE(dst != nullptr);
+	bool same = true;
+	for (mach_msg_size_t i = 0; i < len; i++)
+		same = same && dst[i] == (unsigned char)(i * 7);
+	CHECK(same);
+	CHECK(vm_deallocate(mach_task_self(), (vm_address_t)dst, len) == KERN_SUCCESS);
+	CHECK(msync(dst, page, MS_ASYNC) == -1);
+
+	// A descriptor beyond 64 MiB is refused before anything is copied.
+	m.data.address = reinterpret_cast<void *>(page);
+	m.data.size = MACH_MSG_OOL_SIZE_MAX + 1;
+	m.data.deallocate = 0;
+	CHECK(mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(m), 0, MACH_PORT_NULL,
+		       0, MACH_PORT_NULL) == MACH_SEND_TOO_LARGE);
 	destroy_receive(p);
 	f.check_no_names_left();
 }

@@ -5,8 +5,12 @@
 #include <mailbox/mach/mach.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 TEST_CASE("Port-operation errnos map to XNU's kern_return_t values", "[mach][errno]")
 {
@@ -93,4 +97,75 @@ TEST_CASE("Calls with MACH_PORT_NULL as the task fail with KERN_INVALID_TASK", "
 	CHECK(mach_port_mod_refs(MACH_PORT_NULL, 0x100, MACH_PORT_RIGHT_SEND, 1) ==
 	      KERN_INVALID_TASK);
 	CHECK(mach_port_deallocate(MACH_PORT_NULL, MACH_PORT_NULL) == KERN_SUCCESS);
+}
+
+TEST_CASE("mach_msg_ool_descriptor_t is XNU's 64-bit layout", "[mach][layout][ool]")
+{
+	static_assert(sizeof(mach_msg_ool_descriptor_t) == 16);
+	static_assert(sizeof(mach_msg_ool_descriptor64_t) == 16);
+	static_assert(offsetof(mach_msg_ool_descriptor_t, address) == 0);
+	static_assert(offsetof(mach_msg_ool_descriptor_t, deallocate) == 8);
+	static_assert(offsetof(mach_msg_ool_descriptor_t, copy) == 9);
+	static_assert(offsetof(mach_msg_ool_descriptor_t, pad1) == 10);
+	static_assert(offsetof(mach_msg_ool_descriptor_t, type) == 11);
+	static_assert(offsetof(mach_msg_ool_descriptor_t, size) == 12);
+	static_assert(alignof(mach_msg_ool_descriptor_t) == 4);
+	static_assert(sizeof(mach_msg_descriptor_t) == 16);
+	static_assert(offsetof(struct mailbox_msg_ool_descriptor, size) == 12);
+	CHECK(MACH_MSG_OOL_DESCRIPTOR == 1);
+	CHECK(MACH_MSG_PHYSICAL_COPY == 0);
+	CHECK(MACH_MSG_VIRTUAL_COPY == 1);
+	CHECK(MACH_MSG_OOL_SIZE_MAX == 64u << 20);
+	CHECK(VM_FLAGS_FIXED == 0);
+	CHECK(VM_FLAGS_ANYWHERE == 1);
+	/* A complex message with one OOL descriptor: 24 + 4 + 16 bytes. */
+	struct {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_ool_descriptor_t ool;
+	} m;
+	CHECK(sizeof(m) == 44);
+	CHECK(offsetof(decltype(m), ool) == 28);
+}
+
+TEST_CASE("vm_allocate and vm_deallocate map and unmap whole pages", "[mach][vm]")
+{
+	const vm_size_t page = (vm_size_t)sysconf(_SC_PAGESIZE);
+	vm_address_t a = 0, b;
+	mach_vm_address_t c = 0;
+
+	REQUIRE(vm_allocate(mach_task_self(), &a, 3 * page + 1, VM_FLAGS_ANYWHERE) ==
+		KERN_SUCCESS);
+	REQUIRE(a != 0);
+	CHECK(a % page == 0);
+	CHECK(reinterpret_cast<unsigned char *>(a)[4 * page - 1] == 0);	/* rounded up, zeroed */
+	std::memset(reinterpret_cast<void *>(a), 7, 4 * page);
+	/* FIXED where something is mapped: no space. */
+	b = a;
+	CHECK(vm_allocate(mach_task_self(), &b, page, VM_FLAGS_FIXED) == KERN_NO_SPACE);
+	CHECK(b == a);
+	/* Deallocating part of a page takes the whole page. */
+	CHECK(vm_deallocate(mach_task_self(), a + page + 10, 1) == KERN_SUCCESS);
+	CHECK(msync(reinterpret_cast<void *>(a + page), page, MS_ASYNC) == -1);
+	CHECK(msync(reinterpret_cast<void *>(a), page, MS_ASYNC) == 0);
+	/* FIXED into the hole now works. */
+	b = a + page;
+	CHECK(vm_allocate(mach_task_self(), &b, page, VM_FLAGS_FIXED) == KERN_SUCCESS);
+	CHECK(b == a + page);
+	CHECK(reinterpret_cast<unsigned char *>(b)[0] == 0);
+	CHECK(vm_deallocate(mach_task_self(), a, 4 * page) == KERN_SUCCESS);
+	CHECK(msync(reinterpret_cast<void *>(a), 4 * page, MS_ASYNC) == -1);
+	/* Size 0, bad flags, unaligned FIXED. */
+	b = 1;
+	CHECK(vm_allocate(mach_task_self(), &b, 0, VM_FLAGS_ANYWHERE) == KERN_SUCCESS);
+	CHECK(b == 0);
+	CHECK(vm_deallocate(mach_task_self(), 12345, 0) == KERN_SUCCESS);
+	CHECK(vm_allocate(mach_task_self(), &b, page, 0x100) == KERN_INVALID_ARGUMENT);
+	b = a + 1;
+	CHECK(vm_allocate(mach_task_self(), &b, page, VM_FLAGS_FIXED) == KERN_INVALID_ARGUMENT);
+	CHECK(vm_deallocate(mach_task_self(), ~(vm_address_t)0 - 4, 100) == KERN_INVALID_ADDRESS);
+	/* The mach_vm_ spellings. */
+	REQUIRE(mach_vm_allocate(mach_task_self(), &c, page, VM_FLAGS_ANYWHERE) == KERN_SUCCESS);
+	CHECK(c % page == 0);
+	CHECK(mach_vm_deallocate(mach_task_self(), c, page) == KERN_SUCCESS);
 }

@@ -14,6 +14,7 @@
 #include <mailbox/mach/ndr.h>
 #include <mailbox/mach/notify.h>
 #include <mailbox/mach/mach_port.h>
+#include <mailbox/mach/mach_vm.h>
 #include <mailbox/mach/mach_error.h>
 #include <mailbox/mach/bootstrap.h>
 

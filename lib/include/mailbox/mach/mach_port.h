@@ -7,6 +7,7 @@
 #ifndef MAILBOX_MACH_MACH_PORT_H
 #define MAILBOX_MACH_MACH_PORT_H
 
+#include <mailbox/mach/mach_vm.h>
 #include <mailbox/mach/message.h>
 
 #ifdef __cplusplus
@@ -28,6 +29,7 @@ kern_return_t mach_port_type(ipc_space_t task, mach_port_name_t name,
 			     mach_port_type_t *ptype);
 kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name,
 				 mach_port_right_t right, mach_port_urefs_t *refs);
+/* The two arrays come from vm_allocate(): free them with vm_deallocate(). */
 kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
 			      mach_msg_type_number_t *names_cnt, mach_port_type_array_t *types,
 			      mach_msg_type_number_t *types_cnt);
@@ -49,11 +51,6 @@ kern_return_t mach_port_construct(ipc_space_t task, mach_port_options_ptr_t opti
 kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name,
 				 mach_port_delta_t srdelta, mach_port_context_t guard);
 
-/* Frees the arrays mach_port_names() returns (they come from malloc()). */
-typedef uintptr_t vm_address_t;
-typedef uintptr_t vm_size_t;
-typedef mach_port_t vm_map_t;
-kern_return_t vm_deallocate(vm_map_t task, vm_address_t address, vm_size_t size);
 
 #ifdef __cplusplus
 }

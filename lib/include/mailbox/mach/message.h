@@ -81,13 +81,14 @@ typedef unsigned int mach_msg_trailer_size_t;
 
 /* Descriptor types and copy options. */
 #define MACH_MSG_PORT_DESCRIPTOR		MAILBOX_MSG_PORT_DESCRIPTOR
-#define MACH_MSG_OOL_DESCRIPTOR			1	/* not supported */
+#define MACH_MSG_OOL_DESCRIPTOR			MAILBOX_MSG_OOL_DESCRIPTOR
 #define MACH_MSG_OOL_PORTS_DESCRIPTOR		MAILBOX_MSG_OOL_PORTS_DESCRIPTOR
 #define MACH_MSG_OOL_VOLATILE_DESCRIPTOR	3	/* not supported */
 #define MACH_MSG_GUARDED_PORT_DESCRIPTOR	4	/* not supported */
-#define MACH_MSG_PHYSICAL_COPY			0
-#define MACH_MSG_VIRTUAL_COPY			1
-#define MACH_MSG_ALLOCATE			2
+#define MACH_MSG_PHYSICAL_COPY			MAILBOX_PHYSICAL_COPY
+#define MACH_MSG_VIRTUAL_COPY			MAILBOX_VIRTUAL_COPY
+#define MACH_MSG_ALLOCATE			2	/* not supported */
+#define MACH_MSG_OOL_SIZE_MAX			MAILBOX_OOL_MAX	/* per descriptor */
 
 typedef struct {
 	mach_msg_bits_t msgh_bits;
@@ -123,6 +124,23 @@ typedef struct {
 	mach_msg_size_t count;
 } mach_msg_ool_ports_descriptor_t;
 
+/*
+ * Out-of-line memory (XNU's 64-bit user layout). Send: @size bytes at
+ * @address are copied at send time; @deallocate unmaps the sender's whole
+ * pages of the range once sent. Receive: @address is a new private
+ * mapping, free it with vm_deallocate(); @copy is MACH_MSG_VIRTUAL_COPY.
+ */
+typedef struct {
+	void *address;
+	uint8_t deallocate;	/* boolean_t : 8 */
+	uint8_t copy;		/* mach_msg_copy_options_t : 8 */
+	uint8_t pad1;
+	uint8_t type;		/* MACH_MSG_OOL_DESCRIPTOR */
+	mach_msg_size_t size;
+} mach_msg_ool_descriptor_t;
+
+typedef mach_msg_ool_descriptor_t mach_msg_ool_descriptor64_t;
+
 typedef struct {
 	uint32_t pad1;
 	mach_msg_size_t pad2;
@@ -132,6 +150,7 @@ typedef struct {
 
 typedef union {
 	mach_msg_port_descriptor_t port;
+	mach_msg_ool_descriptor_t out_of_line;
 	mach_msg_ool_ports_descriptor_t ool_ports;
 	mach_msg_type_descriptor_t type;
 } mach_msg_descriptor_t;
@@ -251,6 +270,11 @@ MAILBOX_MACH_ASSERT(sizeof(mach_msg_port_descriptor_t) == sizeof(struct mailbox_
 MAILBOX_MACH_ASSERT(sizeof(mach_msg_ool_ports_descriptor_t) ==
 			    sizeof(struct mailbox_msg_ool_ports_descriptor),
 		    "ool ports descriptor layout");
+MAILBOX_MACH_ASSERT(sizeof(mach_msg_ool_descriptor_t) == sizeof(struct mailbox_msg_ool_descriptor),
+		    "ool descriptor layout");
+MAILBOX_MACH_ASSERT(offsetof(mach_msg_ool_descriptor_t, size) ==
+			    offsetof(struct mailbox_msg_ool_descriptor, size),
+		    "ool descriptor layout");
 MAILBOX_MACH_ASSERT(sizeof(mach_msg_max_trailer_t) == sizeof(struct mailbox_msg_trailer),
 		    "trailer layout");
 

@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Out-of-line memory descriptors (MAILBOX_MSG_OOL_DESCRIPTOR): bytes copied
+ * at send time and delivered as a new private mapping, copy-on-write in the
+ * receiver and its forks, size 0, unaligned ranges, mixing with port
+ * descriptors, port arrays and the trailer, the needed-size rule, the
+ * deallocate option (whole pages only, nothing on a failed send), every
+ * validation error, failed receives that put the message back, and release
+ * of the memory by port death, RCV_TOO_LARGE and process exit (the debugfs
+ * ool_bytes counter).
+ */
+#include "issue4_test.h"
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include "kselftest_harness.h"
+
+#define MB_OOL_DESC	((__u32)sizeof(struct mailbox_msg_ool_descriptor))
+#define PG		4096UL
+
+FIXTURE(mailbox) {
+	int fd;		/* space A: the sender */
+	int fd2;	/* space B: the receiver */
+	__u32 pb;	/* B's port */
+	__u32 sa;	/* A's send right to it */
+};
+
+FIXTURE_SETUP(mailbox)
+{
+	self->fd = mb_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MB_DEVICE, strerror(errno));
+	self->fd2 = mb_open();
+	ASSERT_LE(0, self->fd2);
+	ASSERT_EQ(0, mb_alloc_receive(self->fd2, &self->pb));
+	ASSERT_EQ(0, mb_give_send(self->fd2, self->fd, self->pb, &self->sa));
+}
+
+FIXTURE_TEARDOWN(mailbox)
+{
+	if (self->fd2 >= 0)
+		close(self->fd2);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static struct mailbox_msg_ool_descriptor *
+cmsg_ool(struct mb_cmsg *m, const void *addr, __u32 size, __u8 dealloc)
+{
+	struct mailbox_msg_ool_descriptor *d = (void *)(m->buf + m->len);
+
+	d->address = (uintptr_t)addr;
+	d->deallocate = dealloc;
+	d->copy = MAILBOX_VIRTUAL_COPY;
+	d->pad1 = 0;
+	d->type = MAILBOX_MSG_OOL_DESCRIPTOR;
+	d->size = size;
+	m->len += MB_OOL_DESC;
+	mb_cmsg_body(m->buf)->descriptor_count++;
+	return d;
+}
+
+/* The @i-th descriptor of a message (all kinds). */
+static void *desc_at(void *msg, unsigned int i)
+{
+	unsigned char *p = (unsigned char *)msg + MB_HDR_SIZE + MB_BODY_SIZE;
+
+	while (i--)
+		p += p[11] == MAILBOX_MSG_PORT_DESCRIPTOR ? MB_PORT_DESC :
+							    MB_OOL_DESC;
+	return p;
+}
+
+static struct mailbox_msg_ool_descriptor *ool_at(void *msg, unsigned int i)
+{
+	return desc_at(msg, i);
+}
+
+static unsigned long long ool_bytes(void)
+{
+	unsigned long long v = ~0ULL;
+
+	mb_stat("ool_bytes", &v);
+	return v;
+}
+
+static void *map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void fill(void *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		((unsigned char *)p)[i] = (unsigned char)(i * 131 + seed);
+}
+
+static bool same(const void *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (((const unsigned char *)p)[i] != (unsigned char)(i * 131 + seed))
+			return false;
+	return true;
+}
+
+/* Is [p, p + len) mapped? */
+static bool mapped(void *p, size_t len)
+{
+	return msync(p, len, MS_ASYNC) == 0;
+}
+
+/* A sends one OOL descriptor of @size bytes at @src to B's port. */
+static int send_one(FIXTURE_DATA(mailbox) *self, const void *src, __u32 size,
+		    __u8 dealloc, __u32 *status)
+{
+	static struct mb_cmsg m;
+
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 77);
+	cmsg_ool(&m, src, size, dealloc);
+	return mb_cmsg_send(self->fd, &m, status);
+}
+
+/* B receives one message; returns the errno; *@r gets it. */
+static int recv_one(FIXTURE_DATA(mailbox) *self, struct mb_cmsg *r,
+		    __u32 options, __u32 *size, __u32 *status)
+{
+	return mb_recv_now(self->fd2, self->pb, r->buf, sizeof(r->buf),
+			   options, size, status);
+}
+
+TEST_F(mailbox, ool_bytes_arrive_in_a_new_private_mapping)
+{
+	static struct mb_cmsg r;
+	const __u32 len = 1 << 20;
+	struct mailbox_msg_ool_descriptor *d;
+	__u32 status, size;
+	void *src = map(len);
+
+	ASSERT_NE(NULL, src);
+	fill(src, len, 1);
+	ASSERT_EQ(0, send_one(self, src, len, 0, &status));
+	EXPECT_EQ(MAILBOX_MSG_SUCCESS, status);
+	EXPECT_EQ(len, ool_bytes());
+	/* Copied at send: later writes of the sender do not travel. */
+	memset(src, 0, len);
+
+	ASSERT_EQ(0, recv_one(self, &r, 0, &size, &status));
+	EXPECT_EQ(MAILBOX_MSG_SUCCESS, status);
+	EXPECT_EQ(MB_HDR_SIZE + MB_BODY_SIZE + MB_OOL_DESC, size);
+	EXPECT_EQ(size, r.h.size);
+	EXPECT_EQ(77, r.h.id);
+	EXPECT_NE(0, r.h.bits & MAILBOX_MSGH_COMPLEX);
+	EXPECT_EQ(0, ool_bytes());
+	d = ool_at(r.buf, 0);
+	EXPECT_EQ(MAILBOX_MSG_OOL_DESCRIPTOR, d->type);
+	EXPECT_EQ(len, d->size);
+	EXPECT_EQ(0, d->deallocate);
+	EXPECT_EQ(MAILBOX_VIRTUAL_COPY, d->copy);
+	EXPECT_EQ(0, d->pad1);
+	ASSERT_NE(0, d->address);
+	EXPECT_EQ(0, d->address % PG);
+	EXPECT_NE((uintptr_t)src, d->address);
+	EXPECT_TRUE(same((void *)(uintptr_t)d->address, len, 1));
+	/* Writable, and the mapping is the receiver's to free. */
+	memset((void *)(uintptr_t)d->address, 0x5a, len);
+	EXPECT_EQ(0, munmap((void *)(uintptr_t)d->address, len));
+	munmap(src, len);
+}
+
+TEST_F(mailbox, receiver_writes_are_private_to_each_message_and_each_fork)
+{
+	static struct mb_cmsg r1, r2;
+	const __u32 len = 5 * PG;
+	unsigned char *a1, *a2;
+	__u32 status;
+	void *src = map(len);
+	pid_t pid;
+
+	ASSERT_NE(NULL, src);
+	fill(src, len, 9);
+	ASSERT_EQ(0, send_one(self, src, len, 0, &status));
+	ASSERT_EQ(0, send_one(self, src, len, 0, &status));
+	ASSERT_EQ(0, recv_one(self, &r1, 0, NULL, &status));
+	ASSERT_EQ(0, recv_one(self, &r2, 0, NULL, &status));
+	a1 = (void *)(uintptr_t)ool_at(r1.buf, 0)->address;
+	a2 = (void *)(uintptr_t)ool_at(r2.buf, 0)->address;
+	ASSERT_NE(a1, a2);
+	a1[0] ^= 0xff;
+	a1[len - 1] ^= 0xff;
+	EXPECT_TRUE(same(a2, len, 9));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* The child sees the parent's bytes, and writes its own. */
+		CHILD_CHECK(same(a2, len, 9));
+		CHILD_CHECK(a1[0] == (unsigned char)(9 ^ 0xff));
+		memset(a2, 0, len);
+		_exit(0);
+	}
+	ASSERT_EQ(0, mb_wait_child(pid));
+	EXPECT_TRUE(same(a2, len, 9));
+	munmap(a1, len);
+	munmap(a2, len);
+	munmap(src, len);
+}
+
+TEST_F(mailbox, size_zero_delivers_address_zero)
+{
+	static struct mb_cmsg r;
+	__u32 status;
+
+	ASSERT_EQ(0, send_one(self, (void *)0x1000, 0, 1, &status));
+	ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	EXPECT_EQ(MAILBOX_MSG_SUCCESS, status);
+	EXPECT_EQ(0, ool_at(r.buf, 0)->address);
+	EXPECT_EQ(0, ool_at(r.buf, 0)->size);
+}
+
+TEST_F(mailbox, unaligned_range_is_copied_exactly_and_rounded_up_in_the_receiver)
+{
+	static struct mb_cmsg r;
+	const __u32 len = 2 * PG + 123;
+	unsigned char *src = map(4 * PG), *dst;
+	__u32 status;
+
+	ASSERT_NE(NULL, src);
+	fill(src + 100, len, 3);
+	ASSERT_EQ(0, send_one(self, src + 100, len, 0, &status));
+	ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	dst = (void *)(uintptr_t)ool_at(r.buf, 0)->address;
+	EXPECT_TRUE(same(dst, len, 3));
+	/* The rest of the last page reads as zeroes. */
+	EXPECT_EQ(0, dst[len]);
+	EXPECT_EQ(0, dst[3 * PG - 1]);
+	EXPECT_TRUE(mapped(dst, 3 * PG));
+	munmap(dst, 3 * PG);
+	munmap(src, 4 * PG);
+}
+
+TEST_F(mailbox, ool_memory_mixes_with_port_descriptors_arrays_and_the_trailer)
+{
+	static struct mb_cmsg m, r;
+	unsigned char *s1 = map(PG), *s2 = map(3 * PG), *d1, *d2;
+	__u32 p1, p2, names[2], status, size, need;
+	struct mailbox_msg_ool_ports_descriptor *od;
+	struct mailbox_msg_port_descriptor *pd;
+	__u32 *arr;
+
+	ASSERT_NE(NULL, s1);
+	ASSERT_NE(NULL, s2);
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &p1));
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &p2));
+	names[0] = p1;
+	names[1] = p2;
+	fill(s1, 10, 5);
+	fill(s2, 3 * PG, 6);
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, s1, 10, 0);
+	mb_cmsg_port(&m, p1, MAILBOX_MSG_TYPE_MAKE_SEND);
+	mb_cmsg_array(&m, names, 2, MAILBOX_MSG_TYPE_MAKE_SEND);
+	cmsg_ool(&m, s2, 3 * PG, 0);
+	mb_cmsg_data(&m, "tail", 4);
+	ASSERT_EQ(0, mb_cmsg_send(self->fd, &m, &status));
+
+	/* The needed size counts port arrays and trailer, not OOL memory. */
+	need = m.len + MB_TRAILER_SIZE + 2 * 4;
+	ASSERT_EQ(EMSGSIZE, mb_recv_now(self->fd2, self->pb, r.buf, need - 4,
+					MAILBOX_MSG_RCV_TRAILER |
+					MAILBOX_MSG_RCV_LARGE, &size, &status));
+	EXPECT_EQ(MAILBOX_RCV_TOO_LARGE, status);
+	EXPECT_EQ(need, size);
+	EXPECT_EQ(1, mb_msgcount(self->fd2, self->pb));
+
+	ASSERT_EQ(0, mb_recv_now(self->fd2, self->pb, r.buf, need,
+				 MAILBOX_MSG_RCV_TRAILER, &size, &status));
+	EXPECT_EQ(need, size);
+	d1 = (void *)(uintptr_t)ool_at(r.buf, 0)->address;
+	d2 = (void *)(uintptr_t)ool_at(r.buf, 3)->address;
+	EXPECT_TRUE(same(d1, 10, 5));
+	EXPECT_TRUE(same(d2, 3 * PG, 6));
+	pd = desc_at(r.buf, 1);
+	EXPECT_EQ(MAILBOX_MSG_PORT_DESCRIPTOR, pd->type);
+	EXPECT_EQ(MAILBOX_MSG_TYPE_PORT_SEND, pd->disposition);
+	od = desc_at(r.buf, 2);
+	EXPECT_EQ(2, od->count);
+	arr = (__u32 *)(uintptr_t)od->address;
+	EXPECT_EQ((uintptr_t)r.buf + m.len + MB_TRAILER_SIZE, od->address);
+	EXPECT_EQ(pd->name, arr[0]);
+	EXPECT_EQ(MAILBOX_PORT_TYPE_SEND, mb_type_bits(self->fd2, arr[1]));
+	EXPECT_EQ(0, memcmp(r.buf + m.len - 4, "tail", 4));
+	EXPECT_EQ(MAILBOX_TRAILER_FORMAT_0, mb_trailer(r.buf)->type);
+	munmap(d1, PG);
+	munmap(d2, 3 * PG);
+	munmap(s1, PG);
+	munmap(s2, 3 * PG);
+}
+
+TEST_F(mailbox, largest_descriptor_of_64_mib_is_delivered)
+{
+	static struct mb_cmsg r;
+	const __u32 len = MAILBOX_OOL_MAX;
+	unsigned char *src = map(len), *dst;
+	__u32 status;
+
+	ASSERT_NE(NULL, src);
+	memset(src, 0x11, len);
+	src[len - 1] = 0x22;
+	ASSERT_EQ(0, send_one(self, src, len, 1, &status));
+	EXPECT_FALSE(mapped(src, PG));
+	ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	dst = (void *)(uintptr_t)ool_at(r.buf, 0)->address;
+	EXPECT_EQ(0x11, dst[0]);
+	EXPECT_EQ(0x11, dst[len / 2]);
+	EXPECT_EQ(0x22, dst[len - 1]);
+	munmap(dst, len);
+}
+
+TEST_F(mailbox, deallocate_unmaps_the_senders_whole_pages_once_sent)
+{
+	static struct mb_cmsg r;
+	unsigned char *src = map(4 * PG), *dst;
+	__u32 status;
+
+	ASSERT_NE(NULL, src);
+	fill(src, 4 * PG, 8);
+	/* [src + 100, src + 3 pages + 100): only pages 1 and 2 are whole. */
+	ASSERT_EQ(0, send_one(self, src + 100, 3 * PG, 1, &status));
+	EXPECT_TRUE(mapped(src, PG));
+	EXPECT_FALSE(mapped(src + PG, PG));
+	EXPECT_FALSE(mapped(src + 2 * PG, PG));
+	EXPECT_TRUE(mapped(src + 3 * PG, PG));
+	EXPECT_EQ((unsigned char)(8 + 100 * 131), src[100]);
+	ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	dst = (void *)(uintptr_t)ool_at(r.buf, 0)->address;
+	EXPECT_EQ(0, ool_at(r.buf, 0)->deallocate);
+	EXPECT_EQ((unsigned char)(8 + 100 * 131), dst[0]);
+	EXPECT_EQ((unsigned char)(8 + (3 * PG + 99) * 131), dst[3 * PG - 1]);
+	munmap(dst, 3 * PG);
+	munmap(src, 4 * PG);
+}
+
+TEST_F(mailbox, deallocate_of_less_than_a_whole_page_unmaps_nothing)
+{
+	unsigned char *src = map(2 * PG);
+	static struct mb_cmsg r;
+	__u32 status;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, send_one(self, src + 1, PG, 1, &status));
+	EXPECT_TRUE(mapped(src, 2 * PG));
+	ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	munmap((void *)(uintptr_t)ool_at(r.buf, 0)->address, PG);
+	munmap(src, 2 * PG);
+}
+
+TEST_F(mailbox, a_failed_send_deallocates_nothing_and_keeps_no_memory)
+{
+	unsigned char *src = map(2 * PG);
+	__u32 status;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, mb_set_qlimit(self->fd2, self->pb, 1));
+	ASSERT_EQ(0, send_one(self, src, 2 * PG, 0, &status));
+	/* Full queue, SEND_TIMEOUT 0. */
+	ASSERT_EQ(EAGAIN, send_one(self, src, 2 * PG, 1, &status));
+	EXPECT_EQ(MAILBOX_SEND_TIMED_OUT, status);
+	EXPECT_TRUE(mapped(src, 2 * PG));
+	EXPECT_EQ(2 * PG, ool_bytes());
+	EXPECT_EQ(1, mb_send_urefs(self->fd, self->sa));
+	munmap(src, 2 * PG);
+}
+
+/* A malformed descriptor: errno and status, no right or memory used. */
+static void bad_send(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(mailbox) *self, struct mb_cmsg *m, int err,
+		     __u32 want)
+{
+	__u32 status;
+
+	EXPECT_EQ(err, mb_cmsg_send(self->fd, m, &status));
+	EXPECT_EQ(want, status);
+	EXPECT_EQ(1, mb_send_urefs(self->fd, self->sa));
+	EXPECT_EQ(0, mb_msgcount(self->fd2, self->pb));
+	EXPECT_EQ(0, ool_bytes());
+}
+
+TEST_F(mailbox, nonzero_pad_bad_copy_or_deallocate_is_an_invalid_type)
+{
+	static struct mb_cmsg m;
+	char buf[16] = "x";
+
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, buf, 16, 0)->pad1 = 1;
+	bad_send(_metadata, self, &m, EINVAL, MAILBOX_SEND_INVALID_TYPE);
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, buf, 16, 0)->copy = 2;
+	bad_send(_metadata, self, &m, EINVAL, MAILBOX_SEND_INVALID_TYPE);
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, buf, 16, 2);
+	bad_send(_metadata, self, &m, EINVAL, MAILBOX_SEND_INVALID_TYPE);
+	/* PHYSICAL_COPY is accepted. */
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, buf, 16, 0)->copy = MAILBOX_PHYSICAL_COPY;
+	EXPECT_EQ(0, mb_cmsg_send(self->fd, &m, NULL));
+}
+
+TEST_F(mailbox, descriptor_past_the_message_end_is_too_small)
+{
+	static struct mb_cmsg m;
+	char buf[16];
+
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, buf, 16, 0);
+	m.len -= 4;
+	bad_send(_metadata, self, &m, EINVAL, MAILBOX_SEND_MSG_TOO_SMALL);
+}
+
+TEST_F(mailbox, more_than_64_mib_in_one_descriptor_is_too_large)
+{
+	static struct mb_cmsg m;
+
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, (void *)0x10000, MAILBOX_OOL_MAX + 1, 0);
+	bad_send(_metadata, self, &m, EMSGSIZE, MAILBOX_SEND_TOO_LARGE);
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, (void *)0x10000, 0xffffffffU, 0);
+	bad_send(_metadata, self, &m, EMSGSIZE, MAILBOX_SEND_TOO_LARGE);
+}
+
+TEST_F(mailbox, more_than_max_ool_size_in_one_message_is_too_large)
+{
+	static struct mb_cmsg m;
+	unsigned int i;
+
+	/* Default max_ool_size: 256 MiB, checked before any copy. */
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	for (i = 0; i < 5; i++)
+		cmsg_ool(&m, (void *)0x10000, MAILBOX_OOL_MAX, 0);
+	bad_send(_metadata, self, &m, EMSGSIZE, MAILBOX_SEND_TOO_LARGE);
+}
+
+TEST_F(mailbox, unreadable_ool_memory_is_invalid_data)
+{
+	unsigned char *src = map(3 * PG);
+	static struct mb_cmsg m;
+	char buf[16];
+
+	ASSERT_NE(NULL, src);
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, (void *)8, 16, 1);
+	bad_send(_metadata, self, &m, EFAULT, MAILBOX_SEND_INVALID_DATA);
+	/* Its last page unmapped: fails after copying the first ones. */
+	ASSERT_EQ(0, munmap(src + 2 * PG, PG));
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, buf, 16, 0);
+	cmsg_ool(&m, src, 3 * PG, 1);
+	bad_send(_metadata, self, &m, EFAULT, MAILBOX_SEND_INVALID_DATA);
+	EXPECT_TRUE(mapped(src, 2 * PG));
+	/* A kernel address. */
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, (void *)0xffff888000000000UL, 16, 0);
+	bad_send(_metadata, self, &m, EFAULT, MAILBOX_SEND_INVALID_DATA);
+	munmap(src, 2 * PG);
+}
+
+TEST_F(mailbox, too_large_without_rcv_large_destroys_the_message_and_its_memory)
+{
+	unsigned char *src = map(PG);
+	__u32 status, size;
+	char small[8];
+
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, send_one(self, src, PG, 0, &status));
+	EXPECT_EQ(PG, ool_bytes());
+	ASSERT_EQ(EMSGSIZE, mb_recv_now(self->fd2, self->pb, small,
+					sizeof(small), 0, &size, &status));
+	EXPECT_EQ(MAILBOX_RCV_TOO_LARGE, status);
+	EXPECT_EQ(MB_HDR_SIZE + MB_BODY_SIZE + MB_OOL_DESC, size);
+	EXPECT_EQ(0, mb_msgcount(self->fd2, self->pb));
+	EXPECT_EQ(0, ool_bytes());
+	munmap(src, PG);
+}
+
+TEST_F(mailbox, port_death_releases_queued_ool_memory)
+{
+	unsigned char *src = map(8 * PG);
+	__u32 status;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, send_one(self, src, 8 * PG, 0, &status));
+	ASSERT_EQ(0, send_one(self, src, 3 * PG, 0, &status));
+	EXPECT_EQ(11 * PG, ool_bytes());
+	ASSERT_EQ(0, mb_destroy(self->fd2, self->pb));
+	EXPECT_EQ(0, ool_bytes());
+	munmap(src, 8 * PG);
+}
+
+TEST_F(mailbox, process_exit_releases_queued_ool_memory)
+{
+	char bad[256];
+	pid_t pid;
+
+	close(self->fd);
+	close(self->fd2);
+	self->fd = self->fd2 = -1;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		static struct mb_cmsg m;
+		void *src = map(16 * PG);
+		__u32 port;
+		int fd = mb_open();
+
+		mb_child_init();
+		CHILD_CHECK(fd >= 0 && src);
+		CHILD_CHECK(!mb_alloc_receive(fd, &port));
+		CHILD_CHECK(!mb_make_send(fd, port));
+		mb_cmsg_init(&m, port, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+		cmsg_ool(&m, src, 16 * PG, 0);
+		cmsg_ool(&m, src, 5, 0);
+		CHILD_CHECK(!mb_cmsg_send(fd, &m, NULL));
+		CHILD_CHECK(ool_bytes() == 16 * PG + 5);
+		_exit(0);	/* the queued message dies with the space */
+	}
+	ASSERT_EQ(0, mb_wait_child(pid));
+	ASSERT_EQ(0, mb_counters_zero(bad, sizeof(bad))) TH_LOG("%s", bad);
+}
+
+TEST_F(mailbox, unwritable_receive_buffer_leaves_the_message_queued)
+{
+	unsigned char *src = map(PG), *ro = mmap(NULL, PG, PROT_READ,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static struct mb_cmsg r;
+	__u32 status, size;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(MAP_FAILED, ro);
+	fill(src, PG, 4);
+	ASSERT_EQ(0, send_one(self, src, PG, 0, &status));
+	EXPECT_EQ(EFAULT, mb_msg(self->fd2, &(struct mailbox_msg){
+		.rcv_msg = (uintptr_t)ro, .rcv_size = PG,
+		.options = MAILBOX_MSG_RCV | MAILBOX_MSG_RCV_TIMEOUT,
+		.rcv_name = self->pb }));
+	EXPECT_EQ(1, mb_msgcount(self->fd2, self->pb));
+	EXPECT_EQ(PG, ool_bytes());
+	ASSERT_EQ(0, recv_one(self, &r, 0, &size, &status));
+	EXPECT_TRUE(same((void *)(uintptr_t)ool_at(r.buf, 0)->address, PG, 4));
+	munmap((void *)(uintptr_t)ool_at(r.buf, 0)->address, PG);
+	munmap(ro, PG);
+	munmap(src, PG);
+}
+
+/* Virtual memory of this process in bytes, from /proc/self/statm. */
+static unsigned long vm_size(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return pages * PG;
+}
+
+TEST_F(mailbox, a_mapping_that_cannot_be_made_puts_the_message_back)
+{
+	unsigned char *src = map(16 << 20);
+	__u32 p2, s2, status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, src);
+	fill(src, 64, 2);
+	/* A right on the port too, to check it stays with the message. */
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &p2));
+	{
+		static struct mb_cmsg m;
+
+		mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 5);
+		mb_cmsg_port(&m, p2, MAILBOX_MSG_TYPE_MAKE_SEND);
+		cmsg_ool(&m, src, 16 << 20, 0);
+		ASSERT_EQ(0, mb_cmsg_send(self->fd, &m, &status));
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		static struct mb_cmsg r;
+		struct rlimit rl;
+		__u32 st = 0;
+		int err;
+
+		mb_child_init();
+		/* 16 MiB cannot be mapped within 1 MiB more than we use. */
+		rl.rlim_cur = rl.rlim_max = vm_size() + (1 << 20);
+		CHILD_CHECK(!setrlimit(RLIMIT_AS, &rl));
+		err = mb_recv_now(self->fd2, self->pb, r.buf, sizeof(r.buf), 0,
+				  NULL, &st);
+		CHILD_CHECK(err == ENOMEM);
+		CHILD_CHECK(st == MAILBOX_RCV_BODY_ERROR);
+		_exit(0);
+	}
+	ASSERT_EQ(0, mb_wait_child(pid));
+	EXPECT_EQ(1, mb_msgcount(self->fd2, self->pb));
+	EXPECT_EQ(16 << 20, ool_bytes());
+	{
+		static struct mb_cmsg r;
+
+		ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+		EXPECT_EQ(5, r.h.id);
+		s2 = ((struct mailbox_msg_port_descriptor *)desc_at(r.buf, 0))->name;
+		EXPECT_EQ(MAILBOX_PORT_TYPE_SEND, mb_type_bits(self->fd2, s2));
+		EXPECT_TRUE(same((void *)(uintptr_t)ool_at(r.buf, 1)->address,
+				 64, 2));
+		munmap((void *)(uintptr_t)ool_at(r.buf, 1)->address, 16 << 20);
+	}
+	munmap(src, 16 << 20);
+}
+
+TEST_F(mailbox, ool_message_sent_and_received_through_segment_arrays)
+{
+	static struct mb_cmsg m;
+	unsigned char *src = map(2 * PG), *dst;
+	unsigned char r1[MB_HDR_SIZE + 6], r2[64];
+	struct mailbox_msg_ool_descriptor d;
+	struct mailbox_iov si[2], ri[2];
+	struct mailbox_msg args = { 0 };
+
+	ASSERT_NE(NULL, src);
+	fill(src, 2 * PG, 12);
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 31);
+	cmsg_ool(&m, src, 2 * PG, 0);
+	/* The descriptor split between the two send segments. */
+	si[0] = (struct mailbox_iov){ (uintptr_t)m.buf, MB_HDR_SIZE + 10 };
+	si[1] = (struct mailbox_iov){ (uintptr_t)m.buf + MB_HDR_SIZE + 10,
+				      m.len - MB_HDR_SIZE - 10 };
+	args.send_msg = (uintptr_t)si;
+	args.send_size = 2;
+	args.options = MAILBOX_MSG_SEND | MAILBOX_MSG_SEND_IOV;
+	ASSERT_EQ(0, mb_msg(self->fd, &args));
+	ri[0] = (struct mailbox_iov){ (uintptr_t)r1, sizeof(r1) };
+	ri[1] = (struct mailbox_iov){ (uintptr_t)r2, sizeof(r2) };
+	memset(&args, 0, sizeof(args));
+	args.rcv_msg = (uintptr_t)ri;
+	args.rcv_size = 2;
+	args.rcv_name = self->pb;
+	args.options = MAILBOX_MSG_RCV | MAILBOX_MSG_RCV_IOV | MAILBOX_MSG_RCV_TIMEOUT;
+	ASSERT_EQ(0, mb_msg(self->fd2, &args));
+	EXPECT_EQ(m.len, args.rcv_size);
+	EXPECT_EQ(31, ((struct mailbox_msg_header *)r1)->id);
+	/* The descriptor: 2 bytes of it in r1, the rest in r2. */
+	memcpy(&d, r1 + MB_HDR_SIZE + MB_BODY_SIZE, 2);
+	memcpy((char *)&d + 2, r2, sizeof(d) - 2);
+	EXPECT_EQ(MAILBOX_MSG_OOL_DESCRIPTOR, d.type);
+	EXPECT_EQ(2 * PG, d.size);
+	dst = (void *)(uintptr_t)d.address;
+	ASSERT_NE(NULL, dst);
+	EXPECT_TRUE(same(dst, 2 * PG, 12));
+	munmap(dst, 2 * PG);
+	munmap(src, 2 * PG);
+}
+
+TEST_F(mailbox, ool_memory_in_a_moved_receive_rights_queue_dies_with_it)
+{
+	static struct mb_cmsg m;
+	unsigned char *src = map(PG);
+	__u32 inner, sinner, status;
+
+	ASSERT_NE(NULL, src);
+	/* A message with OOL memory queued on a port ... */
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &inner));
+	ASSERT_EQ(0, mb_insert(self->fd, MAILBOX_SPACE_SELF, &(__u32){ inner },
+			       inner, MAILBOX_MSG_TYPE_MAKE_SEND));
+	sinner = inner;
+	mb_cmsg_init(&m, sinner, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 1);
+	cmsg_ool(&m, src, PG, 0);
+	ASSERT_EQ(0, mb_cmsg_send(self->fd, &m, &status));
+	/* ... whose receive right travels to B's port, which then dies. */
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 2);
+	mb_cmsg_port(&m, inner, MAILBOX_MSG_TYPE_MOVE_RECEIVE);
+	ASSERT_EQ(0, mb_cmsg_send(self->fd, &m, &status));
+	EXPECT_EQ(PG, ool_bytes());
+	ASSERT_EQ(0, mb_destroy(self->fd2, self->pb));
+	EXPECT_EQ(0, ool_bytes());
+	munmap(src, PG);
+}
+
+TEST_F(mailbox, version_reports_ool_and_iov)
+{
+	struct mailbox_version v;
+
+	ASSERT_EQ(0, mb_version(self->fd, &v));
+	EXPECT_NE(0, v.features & MAILBOX_FEATURE_OOL);
+	EXPECT_NE(0, v.features & MAILBOX_FEATURE_IOV);
+}
+
+TEST(counters_are_back_to_zero)
+{
+	char bad[256];
+
+	ASSERT_EQ(0, mb_counters_zero(bad, sizeof(bad))) TH_LOG("%s", bad);
+}
+
+TEST_HARNESS_MAIN
