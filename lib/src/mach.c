@@ -921,13 +921,6 @@ static void destroy_right(mach_port_name_t name, mach_msg_type_name_t type)
 	}
 }
 
-/* XNU's mach_msg_ool_descriptor64_t: address, 4 bytes of options, size. */
-struct mach_ool_desc_view {
-	uint64_t address;
-	uint8_t deallocate, copy, pad1, type;
-	uint32_t size;
-} __attribute__((packed, aligned(4)));
-
 void mach_msg_destroy(mach_msg_header_t *msg)
 {
 	const unsigned char *p, *end;
@@ -963,11 +956,11 @@ void mach_msg_destroy(mach_msg_header_t *msg)
 			}
 			p += sizeof(d);
 		} else if (type == MACH_MSG_OOL_DESCRIPTOR && end - p >= 16) {
-			struct mach_ool_desc_view d;
+			mach_msg_ool_descriptor_t d;
 
 			memcpy(&d, p, sizeof(d));
 			if (d.address && d.size)
-				(void)munmap((void *)(uintptr_t)d.address, d.size);
+				(void)vm_deallocate(mach_task_self(), (vm_address_t)d.address, d.size);
 			p += sizeof(d);
 		} else {
 			return;	/* unknown: stop rather than misread */

@@ -740,3 +740,38 @@ TEST_CASE("Out-of-line memory travels as a new mapping freed with vm_deallocate"
 	destroy_receive(p);
 	f.check_no_names_left();
 }
+
+TEST_CASE("mach_msg_destroy unmaps out-of-line memory", "[device][mach][ool]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+#pragma pack(push, 4)
+	struct ool_msg {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_ool_descriptor_t data;
+		mach_msg_max_trailer_t trailer;
+	};
+#pragma pack(pop)
+	std::vector<char> bytes(10000, 'z');
+	ool_msg m{};
+	m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	m.header.msgh_remote_port = p;
+	m.header.msgh_size = offsetof(ool_msg, trailer);
+	m.body.msgh_descriptor_count = 1;
+	m.data.address = bytes.data();
+	m.data.size = static_cast<mach_msg_size_t>(bytes.size());
+	m.data.type = MACH_MSG_OOL_DESCRIPTOR;
+	REQUIRE(mach_msg_send(&m.header) == MACH_MSG_SUCCESS);
+	ool_msg r{};
+	REQUIRE(mach_msg(&r.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(r), p, 0,
+			 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+	REQUIRE(r.data.address != nullptr);
+	CHECK(static_cast<char *>(r.data.address)[9999] == 'z');
+	unsigned char vec;
+	CHECK(::mincore(r.data.address, 1, &vec) == 0);
+	mach_msg_destroy(&r.header);
+	CHECK(::mincore(r.data.address, 1, &vec) != 0);
+	destroy_receive(p);
+	f.check_no_names_left();
+}
