@@ -678,6 +678,9 @@ TEST_CASE("insert_right into another task and mach_msg receive errors", "[device
 			       MACH_PORT_NULL) == MACH_RCV_TOO_LARGE);
 	}
 	::close(other);
+	destroy_receive(p);
+	f.check_no_names_left();
+}
 
 TEST_CASE("Out-of-line memory travels as a new mapping freed with vm_deallocate",
 	  "[device][mach][ool]")
