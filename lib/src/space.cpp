@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -207,15 +208,69 @@ result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint
 			 std::uint32_t reply, std::uint32_t reply_disposition,
 			 timeout send_timeout) const noexcept
 {
+	SendOptions o;
+	o.reply = reply;
+	o.reply_disposition = reply_disposition;
+	o.send_timeout = send_timeout;
+	return send(dest, msg, disposition, o);
+}
+
+result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint32_t disposition,
+			 const SendOptions &o) const noexcept
+{
 	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
-	fill_header(msg, dest, disposition, reply, reply_disposition);
+	fill_header(msg, dest, disposition, o.reply, o.reply_disposition);
 
 	mailbox_msg m{};
 	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
 	m.options = MAILBOX_MSG_SEND;
 	m.send_size = static_cast<std::uint32_t>(msg.size());
-	set_timeout(send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	return sys::msg(fd_, m);
+}
+
+result<void> Space::send_gather(std::uint32_t dest,
+				std::span<const std::span<const std::byte>> segments,
+				std::uint32_t disposition, const SendOptions &o) const noexcept
+{
+	// The header goes from a local copy (the segments are const): the
+	// first header_size gathered bytes are replaced by it.
+	mailbox_msg_header h;
+	auto *hb = reinterpret_cast<std::byte *>(&h);
+	mailbox_iov iov[MAILBOX_IOV_MAX];
+	std::size_t n = 1, got = 0;
+
+	if (segments.empty() || segments.size() > MAILBOX_IOV_MAX)
+		return std::unexpected(make_error(EINVAL));
+	for (const auto &seg : segments) {
+		std::size_t off = 0;
+		if (got < header_size) {
+			off = std::min(seg.size(), header_size - got);
+			std::memcpy(hb + got, seg.data(), off);
+			got += off;
+		}
+		if (off == seg.size())
+			continue;
+		if (n == MAILBOX_IOV_MAX)
+			return std::unexpected(make_error(EINVAL));
+		iov[n].base = reinterpret_cast<std::uintptr_t>(seg.data() + off);
+		iov[n].len = seg.size() - off;
+		n++;
+	}
+	if (got < header_size)
+		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
+	h.bits = (h.bits & MAILBOX_MSGH_COMPLEX) | MAILBOX_MSGH_BITS(disposition, o.reply_disposition);
+	h.remote_port = dest;
+	h.local_port = o.reply;
+	iov[0].base = reinterpret_cast<std::uintptr_t>(&h);
+	iov[0].len = header_size;
+
+	mailbox_msg m{};
+	m.send_msg = reinterpret_cast<std::uintptr_t>(iov);
+	m.options = MAILBOX_MSG_SEND | MAILBOX_MSG_SEND_IOV;
+	m.send_size = static_cast<std::uint32_t>(n);
+	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
 	return sys::msg(fd_, m);
 }
 
@@ -225,25 +280,102 @@ result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffe
 	return detail::receive(fd_, rcv, buffer, rcv_timeout, options);
 }
 
+result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffer,
+				   const ReceiveOptions &options) const noexcept
+{
+	return detail::receive(fd_, rcv, buffer, options);
+}
+
+namespace {
+
+std::uint32_t capacity(std::span<std::byte> buffer) noexcept
+{
+	return static_cast<std::uint32_t>(
+		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+}
+
+// The receive half of @m from @o (options, timeout).
+void set_receive(mailbox_msg &m, const ReceiveOptions &o) noexcept
+{
+	m.options |= MAILBOX_MSG_RCV | o.options;
+	set_timeout(o.rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
+}
+
+} // namespace
+
 result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
 				    timeout rcv_timeout, std::uint32_t options) noexcept
 {
+	ReceiveOptions o;
+	o.rcv_timeout = rcv_timeout;
+	o.options = options;
+	return receive(fd, rcv, buffer, o);
+}
+
+result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
+				    const ReceiveOptions &o) noexcept
+{
 	mailbox_msg m{};
 	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
-	m.options = MAILBOX_MSG_RCV | options;
-	m.rcv_size = static_cast<std::uint32_t>(
-		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+	m.rcv_size = capacity(buffer);
 	m.rcv_name = rcv;
-	set_timeout(rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
+	set_receive(m, o);
 	if (auto r = sys::msg(fd, m); !r)
 		return std::unexpected(r.error());
 	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
+}
+
+result<ScatterReceived> Space::receive_scatter(std::uint32_t rcv,
+					       std::span<const std::span<std::byte>> segments,
+					       const ReceiveOptions &o) const noexcept
+{
+	mailbox_iov iov[MAILBOX_IOV_MAX];
+	if (segments.empty() || segments.size() > MAILBOX_IOV_MAX)
+		return std::unexpected(make_error(EINVAL));
+	for (std::size_t i = 0; i < segments.size(); i++) {
+		iov[i].base = reinterpret_cast<std::uintptr_t>(segments[i].data());
+		iov[i].len = segments[i].size();
+	}
+	mailbox_msg m{};
+	m.rcv_msg = reinterpret_cast<std::uintptr_t>(iov);
+	m.rcv_size = static_cast<std::uint32_t>(segments.size());
+	m.rcv_name = rcv;
+	set_receive(m, o);
+	m.options |= MAILBOX_MSG_RCV_IOV;
+	if (auto r = sys::msg(fd_, m); !r)
+		return std::unexpected(r.error());
+
+	ScatterReceived out;
+	out.size = m.rcv_size;
+	auto *hb = reinterpret_cast<std::byte *>(&out.header);
+	std::size_t got = 0;
+	for (const auto &seg : segments) {
+		if (got == header_size || got == out.size)
+			break;
+		std::size_t n = std::min({seg.size(), header_size - got, out.size - got});
+		std::memcpy(hb + got, seg.data(), n);
+		got += n;
+	}
+	return out;
 }
 
 result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
 				std::uint32_t disposition, std::uint32_t reply,
 				std::span<std::byte> buffer, timeout send_timeout,
 				timeout rcv_timeout, std::uint32_t options) const noexcept
+{
+	SendOptions so;
+	so.send_timeout = send_timeout;
+	ReceiveOptions ro;
+	ro.rcv_timeout = rcv_timeout;
+	ro.options = options;
+	return call(dest, msg, disposition, reply, buffer, so, ro);
+}
+
+result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
+				std::uint32_t disposition, std::uint32_t reply,
+				std::span<std::byte> buffer, const SendOptions &so,
+				const ReceiveOptions &ro) const noexcept
 {
 	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
@@ -252,15 +384,14 @@ result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
 	mailbox_msg m{};
 	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
 	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
-	m.options = MAILBOX_MSG_SEND | MAILBOX_MSG_RCV | options;
+	m.options = MAILBOX_MSG_SEND;
 	m.send_size = static_cast<std::uint32_t>(msg.size());
-	m.rcv_size = static_cast<std::uint32_t>(
-		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+	m.rcv_size = capacity(buffer);
 	m.rcv_name = reply;
-	set_timeout(send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
-	set_timeout(rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
-	if (auto r = sys::msg(fd_, m); !r)
-		return std::unexpected(r.error());
+	set_timeout(so.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	set_receive(m, ro);
+	if (auto e = sys::msg(fd_, m); !e)
+		return std::unexpected(e.error());
 	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
 }
 

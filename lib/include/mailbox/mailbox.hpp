@@ -47,6 +47,26 @@ using timeout = std::optional<std::chrono::nanoseconds>;
 
 inline constexpr const char *device_path = "/dev/mailbox";
 
+// Options of Space::send() (and of the send half of call()).
+struct SendOptions {
+	std::uint32_t reply = MAILBOX_PORT_NULL;	// reply right's name
+	std::uint32_t reply_disposition = 0;		// 0: no reply right
+	timeout send_timeout = std::nullopt;
+};
+
+// Options of a receive.
+struct ReceiveOptions {
+	timeout rcv_timeout = std::nullopt;
+	// Extra MAILBOX_MSG_* bits: RCV_LARGE, RCV_TRAILER.
+	std::uint32_t options = 0;
+};
+
+// What a scattered receive (receive_scatter()) got.
+struct ScatterReceived {
+	std::size_t size = 0;		// bytes written (message + trailer + arrays)
+	mailbox_msg_header header{};	// gathered from the first 24 bytes
+};
+
 // What MAILBOX_IOC_PORT_TYPE reports about a name.
 struct PortType {
 	std::uint32_t type = 0;		// MAILBOX_PORT_TYPE_* bits
@@ -299,6 +319,20 @@ public:
 					std::uint32_t reply_disposition = 0,
 					timeout send_timeout = std::nullopt) const noexcept;
 
+	// send() with its options in one struct.
+	[[nodiscard]] result<void> send(std::uint32_t dest, std::span<std::byte> msg,
+					std::uint32_t disposition,
+					const SendOptions &options) const noexcept;
+
+	// MAILBOX_MSG_SEND_IOV: sends the concatenation of @segments (1 ..
+	// MAILBOX_IOV_MAX - 1 of them, the header within the first 24 bytes
+	// gathered; the segments are not modified: the header is sent from a
+	// copy with bits, remote_port and local_port filled in).
+	[[nodiscard]] result<void> send_gather(std::uint32_t dest,
+					       std::span<const std::span<const std::byte>> segments,
+					       std::uint32_t disposition,
+					       const SendOptions &options = {}) const noexcept;
+
 	// MAILBOX_IOC_MSG, receive only, on receive right or port set @rcv
 	// into @buffer.
 	// @options: extra MAILBOX_MSG_RCV_LARGE / _RCV_TRAILER bits. The view
@@ -307,6 +341,15 @@ public:
 	[[nodiscard]] result<MessageView> receive(std::uint32_t rcv, std::span<std::byte> buffer,
 						  timeout rcv_timeout = std::nullopt,
 						  std::uint32_t options = 0) const noexcept;
+
+	// receive() with its options in one struct.
+	[[nodiscard]] result<MessageView> receive(std::uint32_t rcv, std::span<std::byte> buffer,
+						  const ReceiveOptions &options) const noexcept;
+	// MAILBOX_MSG_RCV_IOV: receives into the concatenation of @segments
+	// (1 .. MAILBOX_IOV_MAX).
+	[[nodiscard]] result<ScatterReceived>
+	receive_scatter(std::uint32_t rcv, std::span<const std::span<std::byte>> segments,
+			const ReceiveOptions &options = {}) const noexcept;
 
 	// MAILBOX_IOC_MSG with SEND | RCV: sends @msg to @dest with a
 	// MAKE_SEND_ONCE right to receive right @reply, then receives the
@@ -319,6 +362,14 @@ public:
 					       timeout rcv_timeout = std::nullopt,
 					       std::uint32_t options = 0) const noexcept;
 
+	// call() with SendOptions' timeout (its reply fields are ignored: the
+	// reply is a MAKE_SEND_ONCE right to @reply) and ReceiveOptions.
+	[[nodiscard]] result<MessageView> call(std::uint32_t dest, std::span<std::byte> msg,
+					       std::uint32_t disposition, std::uint32_t reply,
+					       std::span<std::byte> buffer,
+					       const SendOptions &send_options,
+					       const ReceiveOptions &rcv_options = {}) const noexcept;
+
 private:
 	int fd_ = -1;
 };
@@ -327,6 +378,8 @@ namespace detail {
 // The receive of Space::receive() on space fd @fd. Not part of the API.
 [[nodiscard]] result<MessageView> receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
 					  timeout rcv_timeout, std::uint32_t options) noexcept;
+[[nodiscard]] result<MessageView> receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
+					  const ReceiveOptions &options) noexcept;
 
 // Shared state of the owning right types: (space fd, name). Not part of
 // the API.
@@ -413,6 +466,11 @@ public:
 						  std::uint32_t options = 0) const noexcept
 	{
 		return detail::receive(fd_, name_, buffer, rcv_timeout, options);
+	}
+	[[nodiscard]] result<MessageView> receive(std::span<std::byte> buffer,
+						  const ReceiveOptions &options) const noexcept
+	{
+		return detail::receive(fd_, name_, buffer, options);
 	}
 	// MAILBOX_IOC_PORT_READY_FD on this port.
 	[[nodiscard]] result<ReadyFd> ready_fd() const noexcept;
@@ -539,6 +597,11 @@ public:
 						  std::uint32_t options = 0) const noexcept
 	{
 		return detail::receive(fd_, name_, buffer, rcv_timeout, options);
+	}
+	[[nodiscard]] result<MessageView> receive(std::span<std::byte> buffer,
+						  const ReceiveOptions &options) const noexcept
+	{
+		return detail::receive(fd_, name_, buffer, options);
 	}
 	// MAILBOX_IOC_PORT_READY_FD on the set (EPOLLIN: a member has one).
 	[[nodiscard]] result<ReadyFd> ready_fd() const noexcept;

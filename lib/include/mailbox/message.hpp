@@ -8,11 +8,11 @@
 // multiple of 4. A received message may be followed by a struct
 // mailbox_msg_trailer at offset header.size.
 //
-// A complex message (MAILBOX_MSGH_COMPLEX) carries rights: its body starts
-// with struct mailbox_msg_body (the descriptor count) and the descriptors,
-// then the inline data. The builder writes descriptors first (port(),
-// port_array()) and data after; the view walks them and reads the data
-// after them.
+// A complex message (MAILBOX_MSGH_COMPLEX) carries rights and out-of-line
+// memory: its body starts with struct mailbox_msg_body (the descriptor
+// count) and the descriptors, then the inline data. The builder writes
+// descriptors first (port(), port_array(), ool()) and data after; the view
+// walks them and reads the data after them.
 //
 // put<T>() and get<T>() place each value at the next offset aligned to
 // alignof(T) (padding bytes are zero), so a reader that gets the same
@@ -22,6 +22,7 @@
 #define MAILBOX_MESSAGE_HPP
 
 #include <linux/mailbox.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -170,6 +171,27 @@ public:
 		d.disposition = static_cast<std::uint8_t>(disposition);
 		d.type = MAILBOX_MSG_OOL_PORTS_DESCRIPTOR;
 		d.count = static_cast<std::uint32_t>(names.size());
+		return put_descriptor(&d, sizeof(d));
+	}
+
+	// Appends an out-of-line memory descriptor: the kernel copies @data
+	// at send time and the receiver gets it in a new mapping (OolRegion).
+	// @data must stay valid until the send. @deallocate: unmap the whole
+	// pages of @data from the sender once the message is queued.
+	// @copy: MAILBOX_PHYSICAL_COPY or MAILBOX_VIRTUAL_COPY (both copy once).
+	MessageBuilder &ool(std::span<const std::byte> data, bool deallocate = false,
+			    std::uint8_t copy = MAILBOX_PHYSICAL_COPY) noexcept
+	{
+		if (data.size() > UINT32_MAX) {
+			overflow_ = true;
+			return *this;
+		}
+		mailbox_msg_ool_descriptor d{};
+		d.address = reinterpret_cast<std::uintptr_t>(data.data());
+		d.deallocate = deallocate ? 1 : 0;
+		d.copy = copy;
+		d.type = MAILBOX_MSG_OOL_DESCRIPTOR;
+		d.size = static_cast<std::uint32_t>(data.size());
 		return put_descriptor(&d, sizeof(d));
 	}
 
@@ -388,8 +410,14 @@ struct Descriptor {
 	std::span<const std::uint32_t> names;
 	std::uint64_t address = 0;
 	std::uint32_t count = 0;
+	// Out-of-line memory: address (above) and size in bytes. Received: a
+	// mapping the receiver owns (adopt_ool()), or address 0 for size 0.
+	std::uint32_t size = 0;
+	std::uint8_t deallocate = 0;
+	std::uint8_t copy = 0;
 
 	[[nodiscard]] bool is_port() const noexcept { return type == MAILBOX_MSG_PORT_DESCRIPTOR; }
+	[[nodiscard]] bool is_ool() const noexcept { return type == MAILBOX_MSG_OOL_DESCRIPTOR; }
 	[[nodiscard]] bool is_port_array() const noexcept
 	{
 		return type == MAILBOX_MSG_OOL_PORTS_DESCRIPTOR;
@@ -546,6 +574,8 @@ private:
 			return sizeof(mailbox_msg_port_descriptor);
 		case MAILBOX_MSG_OOL_PORTS_DESCRIPTOR:
 			return sizeof(mailbox_msg_ool_ports_descriptor);
+		case MAILBOX_MSG_OOL_DESCRIPTOR:
+			return sizeof(mailbox_msg_ool_descriptor);
 		default:
 			return 0;
 		}
@@ -597,6 +627,16 @@ private:
 			d.name = p.name;
 			return d;
 		}
+		if (type_at(at) == MAILBOX_MSG_OOL_DESCRIPTOR) {
+			mailbox_msg_ool_descriptor o;
+			std::memcpy(&o, bytes_.data() + at, sizeof(o));
+			d.type = o.type;
+			d.address = o.address;
+			d.size = o.size;
+			d.deallocate = o.deallocate;
+			d.copy = o.copy;
+			return d;
+		}
 		mailbox_msg_ool_ports_descriptor a;
 		std::memcpy(&a, bytes_.data() + at, sizeof(a));
 		d.type = a.type;
@@ -621,6 +661,71 @@ private:
 	std::size_t payload_at_ = header_size;
 	bool valid_ = false;
 };
+
+// Owns the mapping of a received out-of-line memory descriptor and unmaps
+// it (munmap) on destruction or reset(). Move-only.
+class OolRegion final {
+public:
+	OolRegion() noexcept = default;
+	// Adopts @size bytes mapped at @address.
+	OolRegion(void *address, std::size_t size) noexcept : addr_(address), size_(size) {}
+	OolRegion(const OolRegion &) = delete;
+	OolRegion &operator=(const OolRegion &) = delete;
+	OolRegion(OolRegion &&o) noexcept : addr_(o.addr_), size_(o.size_)
+	{
+		o.addr_ = nullptr;
+		o.size_ = 0;
+	}
+	OolRegion &operator=(OolRegion &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			addr_ = o.addr_;
+			size_ = o.size_;
+			o.addr_ = nullptr;
+			o.size_ = 0;
+		}
+		return *this;
+	}
+	~OolRegion() { reset(); }
+
+	explicit operator bool() const noexcept { return addr_ != nullptr; }
+	[[nodiscard]] std::span<std::byte> data() const noexcept
+	{
+		return {static_cast<std::byte *>(addr_), size_};
+	}
+	[[nodiscard]] std::size_t size() const noexcept { return size_; }
+	// Unmaps the region (if any).
+	void reset() noexcept
+	{
+		if (addr_ && size_)
+			(void)::munmap(addr_, size_);
+		addr_ = nullptr;
+		size_ = 0;
+	}
+	// Gives up ownership: the caller unmaps.
+	[[nodiscard]] void *release() noexcept
+	{
+		void *a = addr_;
+		addr_ = nullptr;
+		size_ = 0;
+		return a;
+	}
+
+private:
+	void *addr_ = nullptr;
+	std::size_t size_ = 0;
+};
+
+// Takes ownership of the mapping a *received* out-of-line descriptor
+// carries (empty for size 0 or another descriptor type). Never use it on a
+// message that was built: it would unmap the sender's memory.
+[[nodiscard]] inline OolRegion adopt_ool(const Descriptor &d) noexcept
+{
+	if (!d.is_ool() || d.address == 0 || d.size == 0)
+		return {};
+	return OolRegion(reinterpret_cast<void *>(static_cast<std::uintptr_t>(d.address)), d.size);
+}
 
 } // namespace mailbox
 

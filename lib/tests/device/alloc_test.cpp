@@ -10,6 +10,7 @@
 #include <mailbox/notify.hpp>
 #include <mailbox/server.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -231,6 +232,55 @@ TEST_CASE("The event loop's dispatch allocates nothing after its watches are set
 		CHECK(n == 0);
 		CHECK(failures == 0);
 		CHECK(got == 100);
+	}
+	f.check_no_names_left();
+}
+
+TEST_CASE("Gather/scatter and out-of-line receives allocate nothing", "[device][alloc][issue6]")
+{
+	auto probe = Space::open();
+	REQUIRE(probe);
+	if (!(probe->version()->features & MAILBOX_FEATURE_IOV)) {
+		WARN("module lacks MAILBOX_FEATURE_IOV: test skipped");
+		return;
+	}
+	SpaceFixture f;
+	{
+		auto port = f.space.allocate_receive();
+		REQUIRE(port);
+		auto send = port->make_send();
+		REQUIRE(send);
+		MessageBuffer<256> out, in;
+		std::array<std::byte, 32> seg1{}, seg2{};
+		std::array<std::span<std::byte>, 2> rsegs{std::span<std::byte>(seg1),
+							  std::span<std::byte>(seg2)};
+		std::array<std::byte, 100> ool_bytes{};
+		ReceiveOptions ro;
+		ro.rcv_timeout = std::chrono::nanoseconds(0);
+		int failures = 0;
+
+		AllocationWindow w;
+		for (std::int32_t i = 0; i < 100; i++) {
+			MessageBuilder b(out, i);
+			b.put<std::int32_t>(i);
+			auto msg = b.finish();
+			std::array<std::span<const std::byte>, 1> gsegs{std::span<const std::byte>(msg)};
+			failures += !f.space.send_gather(send->get(), gsegs, MAILBOX_MSG_TYPE_COPY_SEND);
+			failures += !f.space.receive_scatter(port->get(), rsegs, ro);
+			MessageBuilder ob(out, i);
+			ob.ool(ool_bytes);
+			failures += !f.space.send(send->get(), ob.finish(), MAILBOX_MSG_TYPE_COPY_SEND);
+			auto v = port->receive(in.span(), ro);
+			if (!v) {
+				failures++;
+				continue;
+			}
+			OolRegion region = adopt_ool(*v->descriptor(0));
+			failures += region.size() != ool_bytes.size();
+		}
+		auto n = w.stop();
+		CHECK(n == 0);
+		CHECK(failures == 0);
 	}
 	f.check_no_names_left();
 }
