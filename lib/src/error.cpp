@@ -27,17 +27,21 @@ constexpr StatusInfo statuses[] = {
 	{MAILBOX_SEND_INTERRUPTED, "MAILBOX_SEND_INTERRUPTED", "send: interrupted"},
 	{MAILBOX_SEND_MSG_TOO_SMALL, "MAILBOX_SEND_MSG_TOO_SMALL", "send: message too small"},
 	{MAILBOX_SEND_INVALID_REPLY, "MAILBOX_SEND_INVALID_REPLY", "send: invalid reply port"},
+	{MAILBOX_SEND_INVALID_RIGHT, "MAILBOX_SEND_INVALID_RIGHT", "send: invalid right in a descriptor"},
 	{MAILBOX_SEND_NO_BUFFER, "MAILBOX_SEND_NO_BUFFER", "send: no kernel buffer"},
 	{MAILBOX_SEND_TOO_LARGE, "MAILBOX_SEND_TOO_LARGE", "send: message too large"},
+	{MAILBOX_SEND_INVALID_TYPE, "MAILBOX_SEND_INVALID_TYPE", "send: invalid descriptor"},
 	{MAILBOX_SEND_INVALID_HEADER, "MAILBOX_SEND_INVALID_HEADER", "send: invalid header"},
 	{MAILBOX_SEND_INVALID_OPTIONS, "MAILBOX_SEND_INVALID_OPTIONS", "send: invalid options"},
 	{MAILBOX_RCV_INVALID_NAME, "MAILBOX_RCV_INVALID_NAME", "receive: invalid name"},
 	{MAILBOX_RCV_TIMED_OUT, "MAILBOX_RCV_TIMED_OUT", "receive: timed out"},
 	{MAILBOX_RCV_TOO_LARGE, "MAILBOX_RCV_TOO_LARGE", "receive: message too large for buffer"},
 	{MAILBOX_RCV_INTERRUPTED, "MAILBOX_RCV_INTERRUPTED", "receive: interrupted"},
+	{MAILBOX_RCV_PORT_CHANGED, "MAILBOX_RCV_PORT_CHANGED", "receive: port moved to another space"},
 	{MAILBOX_RCV_INVALID_DATA, "MAILBOX_RCV_INVALID_DATA", "receive: invalid buffer"},
 	{MAILBOX_RCV_PORT_DIED, "MAILBOX_RCV_PORT_DIED", "receive: port died"},
 	{MAILBOX_RCV_HEADER_ERROR, "MAILBOX_RCV_HEADER_ERROR", "receive: header error"},
+	{MAILBOX_RCV_BODY_ERROR, "MAILBOX_RCV_BODY_ERROR", "receive: a carried right could not be named"},
 };
 
 constexpr int errno_mask = 0xffff;
@@ -158,6 +162,16 @@ const char *errno_description(int err) noexcept
 		return "bad file descriptor";
 	case ENOTTY:
 		return "not a mailbox command";
+	case ELOOP:
+		return "receive right would be in transit inside its own queue";
+	case EIDRM:
+		return "port moved to another space";
+	case ENXIO:
+		return "port is in no set";
+	case ENODATA:
+		return "right fd already imported";
+	case EMFILE:
+		return "too many open files";
 	default:
 		return nullptr;
 	}

@@ -697,6 +697,9 @@ mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
 			if (io.status == MACH_SEND_INTERRUPTED || io.status == MACH_RCV_INTERRUPTED)
 				continue;
 		}
+		if (io.status == MACH_RCV_TOO_LARGE && (option & MACH_RCV_LARGE) &&
+		    rcv_size >= sizeof(*msg))
+			msg->msgh_size = io.rcv_size;	/* as XNU: the size needed */
 		if (io.status != 0)
 			return (mach_msg_return_t)io.status;
 		/* Failed before the module set a status (the argument itself). */
@@ -884,4 +887,83 @@ const char *mach_error_string(mach_error_t kr)
 void mach_error(const char *str, mach_error_t kr)
 {
 	fprintf(stderr, "%s %s (0x%x)\n", str, mach_error_string(kr), (unsigned int)kr);
+}
+
+/* --- mach_msg_send, mach_msg_receive, mach_msg_destroy -------------------- */
+
+mach_msg_return_t mach_msg_send(mach_msg_header_t *msg)
+{
+	return mach_msg(msg, MACH_SEND_MSG, msg->msgh_size, 0, MACH_PORT_NULL,
+			MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+}
+
+mach_msg_return_t mach_msg_receive(mach_msg_header_t *msg)
+{
+	return mach_msg(msg, MACH_RCV_MSG, 0, msg->msgh_size, msg->msgh_local_port,
+			MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+}
+
+/* Releases one right of type @type (as received, or a MOVE disposition). */
+static void destroy_right(mach_port_name_t name, mach_msg_type_name_t type)
+{
+	if (name == MACH_PORT_NULL || name == MACH_PORT_DEAD)
+		return;
+	switch (type) {
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		(void)mach_port_mod_refs(mach_task_self(), name, MACH_PORT_RIGHT_RECEIVE, -1);
+		break;
+	case MACH_MSG_TYPE_MOVE_SEND:
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		(void)mach_port_deallocate(mach_task_self(), name);
+		break;
+	default:	/* MAKE_*, COPY_SEND: nothing is held yet */
+		break;
+	}
+}
+
+void mach_msg_destroy(mach_msg_header_t *msg)
+{
+	const unsigned char *p, *end;
+	uint32_t i, count;
+
+	if (!msg)
+		return;
+	destroy_right(msg->msgh_remote_port, MACH_MSGH_BITS_REMOTE(msg->msgh_bits));
+	if (!(msg->msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    msg->msgh_size < sizeof(mach_msg_base_t))
+		return;
+	p = (const unsigned char *)msg + sizeof(mach_msg_base_t);
+	end = (const unsigned char *)msg + msg->msgh_size;
+	count = ((const mach_msg_base_t *)msg)->body.msgh_descriptor_count;
+	for (i = 0; i < count && end - p >= 12; i++) {
+		uint8_t type = p[11];	/* every descriptor's type is its byte 11 */
+
+		if (type == MACH_MSG_PORT_DESCRIPTOR) {
+			mach_msg_port_descriptor_t d;
+
+			memcpy(&d, p, sizeof(d));
+			destroy_right(d.name, d.disposition);
+			p += sizeof(d);
+		} else if (type == MACH_MSG_OOL_PORTS_DESCRIPTOR && end - p >= 16) {
+			mach_msg_ool_ports_descriptor_t d;
+			mach_port_name_t n;
+			uint32_t j;
+
+			memcpy(&d, p, sizeof(d));
+			for (j = 0; d.address && j < d.count; j++) {
+				memcpy(&n, (const char *)d.address + j * sizeof(n), sizeof(n));
+				destroy_right(n, d.disposition);
+			}
+			p += sizeof(d);
+		} else if (type == MACH_MSG_OOL_DESCRIPTOR && end - p >= 16) {
+			mach_msg_ool_descriptor_t d;
+
+			memcpy(&d, p, sizeof(d));
+			if (d.address && d.size)
+				(void)vm_deallocate(mach_task_self(), (vm_address_t)d.address, d.size);
+			p += sizeof(d);
+		} else {
+			return;	/* unknown: stop rather than misread */
+		}
+	}
 }

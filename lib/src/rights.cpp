@@ -48,6 +48,14 @@ result<void> ReceiveRight::set_qlimit(std::uint32_t qlimit) const noexcept
 	return sys::port_set_attr(fd_, name_, MAILBOX_ATTR_QLIMIT, a);
 }
 
+result<ReadyFd> ReceiveRight::ready_fd() const noexcept
+{
+	auto fd = sys::port_ready_fd(fd_, name_);
+	if (!fd)
+		return std::unexpected(fd.error());
+	return ReadyFd(*fd);
+}
+
 void SendRight::reset() noexcept
 {
 	if (name_ != MAILBOX_PORT_NULL)
@@ -94,6 +102,21 @@ void DeadName::reset() noexcept
 	if (name_ != MAILBOX_PORT_NULL)
 		(void)sys::port_deallocate(fd_, name_);
 	(void)release();
+}
+
+void PortSet::reset() noexcept
+{
+	if (name_ != MAILBOX_PORT_NULL)
+		(void)sys::port_mod_refs(fd_, name_, MAILBOX_RIGHT_PORT_SET, -1);
+	(void)release();
+}
+
+result<ReadyFd> PortSet::ready_fd() const noexcept
+{
+	auto fd = sys::port_ready_fd(fd_, name_);
+	if (!fd)
+		return std::unexpected(fd.error());
+	return ReadyFd(*fd);
 }
 
 } // namespace mailbox

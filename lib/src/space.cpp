@@ -4,8 +4,10 @@
 #include <mailbox/mailbox.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -30,7 +32,8 @@ void fill_header(std::span<std::byte> msg, std::uint32_t dest, std::uint32_t dis
 {
 	mailbox_msg_header h;
 	std::memcpy(&h, msg.data(), sizeof(h));
-	h.bits = MAILBOX_MSGH_BITS(disposition, reply_disposition);
+	// The builder sets MAILBOX_MSGH_COMPLEX when it wrote descriptors.
+	h.bits = (h.bits & MAILBOX_MSGH_COMPLEX) | MAILBOX_MSGH_BITS(disposition, reply_disposition);
 	h.remote_port = dest;
 	h.local_port = reply;
 	std::memcpy(msg.data(), &h, sizeof(h));
@@ -79,6 +82,104 @@ result<DeadName> Space::allocate_dead_name() const noexcept
 	return DeadName(fd_, *name);
 }
 
+result<PortSet> Space::allocate_port_set() const noexcept
+{
+	auto name = sys::port_allocate(fd_, MAILBOX_RIGHT_PORT_SET);
+	if (!name)
+		return std::unexpected(name.error());
+	return PortSet(fd_, *name);
+}
+
+namespace {
+
+// The previous request's right: a name the caller now owns, unless the
+// kernel says there was none (NULL) or its port died (DEAD).
+result<SendOnceRight> previous_right(int fd, result<std::uint32_t> prev) noexcept
+{
+	if (!prev)
+		return std::unexpected(prev.error());
+	if (*prev == MAILBOX_PORT_NULL || *prev == MAILBOX_PORT_DEAD)
+		return SendOnceRight();
+	return SendOnceRight(fd, *prev);
+}
+
+} // namespace
+
+result<SendOnceRight> Space::request_notification(std::uint32_t name, NotifyVariant variant,
+						  const ReceiveRight &notify,
+						  std::uint32_t sync) const noexcept
+{
+	return previous_right(fd_, sys::port_request_notification(
+					   fd_, name, static_cast<std::uint32_t>(variant), sync,
+					   notify.get(), MAILBOX_MSG_TYPE_MAKE_SEND_ONCE));
+}
+
+result<SendOnceRight> Space::request_notification(std::uint32_t name, NotifyVariant variant,
+						  SendOnceRight &notify,
+						  std::uint32_t sync) const noexcept
+{
+	auto prev = sys::port_request_notification(fd_, name, static_cast<std::uint32_t>(variant),
+						   sync, notify.get(),
+						   MAILBOX_MSG_TYPE_MOVE_SEND_ONCE);
+	if (prev)
+		(void)notify.release(); // moved into the request
+	return previous_right(fd_, prev);
+}
+
+result<SendOnceRight> Space::cancel_notification(std::uint32_t name,
+						 NotifyVariant variant) const noexcept
+{
+	return previous_right(fd_, sys::port_request_notification(
+					   fd_, name, static_cast<std::uint32_t>(variant), 0,
+					   MAILBOX_PORT_NULL, 0));
+}
+
+result<ReadyFd> Space::ready_fd(std::uint32_t name) const noexcept
+{
+	auto fd = sys::port_ready_fd(fd_, name);
+	if (!fd)
+		return std::unexpected(fd.error());
+	return ReadyFd(*fd);
+}
+
+result<RightFd> Space::export_right(std::uint32_t name, std::uint32_t disposition) const noexcept
+{
+	auto fd = sys::port_export(fd_, name, disposition);
+	if (!fd)
+		return std::unexpected(fd.error());
+	bool once = disposition == MAILBOX_MSG_TYPE_MAKE_SEND_ONCE ||
+		    disposition == MAILBOX_MSG_TYPE_MOVE_SEND_ONCE;
+	return RightFd(*fd, once ? RightFd::Kind::send_once : RightFd::Kind::send);
+}
+
+result<SendRight> Space::import_send(const RightFd &right) const noexcept
+{
+	if (right.kind() == RightFd::Kind::send_once)
+		return std::unexpected(make_error(EINVAL));
+	auto name = sys::port_import(fd_, right.get(), MAILBOX_PORT_NULL);
+	if (!name)
+		return std::unexpected(name.error());
+	return SendRight(fd_, *name);
+}
+
+result<SendOnceRight> Space::import_send_once(const RightFd &right) const noexcept
+{
+	if (right.kind() == RightFd::Kind::send)
+		return std::unexpected(make_error(EINVAL));
+	auto name = sys::port_import(fd_, right.get(), MAILBOX_PORT_NULL);
+	if (!name)
+		return std::unexpected(name.error());
+	return SendOnceRight(fd_, *name);
+}
+
+result<SendRight> Space::lookup(std::string_view service) const noexcept
+{
+	auto name = sys::service_lookup(fd_, service);
+	if (!name)
+		return std::unexpected(name.error());
+	return SendRight(fd_, *name);
+}
+
 result<std::vector<NameEntry>> Space::names() const
 {
 	for (;;) {
@@ -107,37 +208,174 @@ result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint
 			 std::uint32_t reply, std::uint32_t reply_disposition,
 			 timeout send_timeout) const noexcept
 {
+	SendOptions o;
+	o.reply = reply;
+	o.reply_disposition = reply_disposition;
+	o.send_timeout = send_timeout;
+	return send(dest, msg, disposition, o);
+}
+
+result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint32_t disposition,
+			 const SendOptions &o) const noexcept
+{
 	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
-	fill_header(msg, dest, disposition, reply, reply_disposition);
+	fill_header(msg, dest, disposition, o.reply, o.reply_disposition);
 
 	mailbox_msg m{};
 	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
 	m.options = MAILBOX_MSG_SEND;
 	m.send_size = static_cast<std::uint32_t>(msg.size());
-	set_timeout(send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	return sys::msg(fd_, m);
+}
+
+result<void> Space::send_gather(std::uint32_t dest,
+				std::span<const std::span<const std::byte>> segments,
+				std::uint32_t disposition, const SendOptions &o) const noexcept
+{
+	// The header goes from a local copy (the segments are const): the
+	// first header_size gathered bytes are replaced by it.
+	mailbox_msg_header h;
+	auto *hb = reinterpret_cast<std::byte *>(&h);
+	mailbox_iov iov[MAILBOX_IOV_MAX];
+	std::size_t n = 1, got = 0;
+
+	if (segments.empty() || segments.size() > MAILBOX_IOV_MAX)
+		return std::unexpected(make_error(EINVAL));
+	for (const auto &seg : segments) {
+		std::size_t off = 0;
+		if (got < header_size) {
+			off = std::min(seg.size(), header_size - got);
+			std::memcpy(hb + got, seg.data(), off);
+			got += off;
+		}
+		if (off == seg.size())
+			continue;
+		if (n == MAILBOX_IOV_MAX)
+			return std::unexpected(make_error(EINVAL));
+		iov[n].base = reinterpret_cast<std::uintptr_t>(seg.data() + off);
+		iov[n].len = seg.size() - off;
+		n++;
+	}
+	if (got < header_size)
+		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
+	h.bits = (h.bits & MAILBOX_MSGH_COMPLEX) | MAILBOX_MSGH_BITS(disposition, o.reply_disposition);
+	h.remote_port = dest;
+	h.local_port = o.reply;
+	iov[0].base = reinterpret_cast<std::uintptr_t>(&h);
+	iov[0].len = header_size;
+
+	mailbox_msg m{};
+	m.send_msg = reinterpret_cast<std::uintptr_t>(iov);
+	m.options = MAILBOX_MSG_SEND | MAILBOX_MSG_SEND_IOV;
+	m.send_size = static_cast<std::uint32_t>(n);
+	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
 	return sys::msg(fd_, m);
 }
 
 result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffer,
 				   timeout rcv_timeout, std::uint32_t options) const noexcept
 {
+	return detail::receive(fd_, rcv, buffer, rcv_timeout, options);
+}
+
+result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffer,
+				   const ReceiveOptions &options) const noexcept
+{
+	return detail::receive(fd_, rcv, buffer, options);
+}
+
+namespace {
+
+std::uint32_t capacity(std::span<std::byte> buffer) noexcept
+{
+	return static_cast<std::uint32_t>(
+		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+}
+
+// The receive half of @m from @o (options, timeout).
+void set_receive(mailbox_msg &m, const ReceiveOptions &o) noexcept
+{
+	m.options |= MAILBOX_MSG_RCV | o.options;
+	set_timeout(o.rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
+}
+
+} // namespace
+
+result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
+				    timeout rcv_timeout, std::uint32_t options) noexcept
+{
+	ReceiveOptions o;
+	o.rcv_timeout = rcv_timeout;
+	o.options = options;
+	return receive(fd, rcv, buffer, o);
+}
+
+result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
+				    const ReceiveOptions &o) noexcept
+{
 	mailbox_msg m{};
 	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
-	m.options = MAILBOX_MSG_RCV | options;
-	m.rcv_size = static_cast<std::uint32_t>(
-		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+	m.rcv_size = capacity(buffer);
 	m.rcv_name = rcv;
-	set_timeout(rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
-	if (auto r = sys::msg(fd_, m); !r)
+	set_receive(m, o);
+	if (auto r = sys::msg(fd, m); !r)
 		return std::unexpected(r.error());
 	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
+}
+
+result<ScatterReceived> Space::receive_scatter(std::uint32_t rcv,
+					       std::span<const std::span<std::byte>> segments,
+					       const ReceiveOptions &o) const noexcept
+{
+	mailbox_iov iov[MAILBOX_IOV_MAX];
+	if (segments.empty() || segments.size() > MAILBOX_IOV_MAX)
+		return std::unexpected(make_error(EINVAL));
+	for (std::size_t i = 0; i < segments.size(); i++) {
+		iov[i].base = reinterpret_cast<std::uintptr_t>(segments[i].data());
+		iov[i].len = segments[i].size();
+	}
+	mailbox_msg m{};
+	m.rcv_msg = reinterpret_cast<std::uintptr_t>(iov);
+	m.rcv_size = static_cast<std::uint32_t>(segments.size());
+	m.rcv_name = rcv;
+	set_receive(m, o);
+	m.options |= MAILBOX_MSG_RCV_IOV;
+	if (auto r = sys::msg(fd_, m); !r)
+		return std::unexpected(r.error());
+
+	ScatterReceived out;
+	out.size = m.rcv_size;
+	auto *hb = reinterpret_cast<std::byte *>(&out.header);
+	std::size_t got = 0;
+	for (const auto &seg : segments) {
+		if (got == header_size || got == out.size)
+			break;
+		std::size_t n = std::min({seg.size(), header_size - got, out.size - got});
+		std::memcpy(hb + got, seg.data(), n);
+		got += n;
+	}
+	return out;
 }
 
 result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
 				std::uint32_t disposition, std::uint32_t reply,
 				std::span<std::byte> buffer, timeout send_timeout,
 				timeout rcv_timeout, std::uint32_t options) const noexcept
+{
+	SendOptions so;
+	so.send_timeout = send_timeout;
+	ReceiveOptions ro;
+	ro.rcv_timeout = rcv_timeout;
+	ro.options = options;
+	return call(dest, msg, disposition, reply, buffer, so, ro);
+}
+
+result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
+				std::uint32_t disposition, std::uint32_t reply,
+				std::span<std::byte> buffer, const SendOptions &so,
+				const ReceiveOptions &ro) const noexcept
 {
 	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
@@ -146,16 +384,36 @@ result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
 	mailbox_msg m{};
 	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
 	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
-	m.options = MAILBOX_MSG_SEND | MAILBOX_MSG_RCV | options;
+	m.options = MAILBOX_MSG_SEND;
 	m.send_size = static_cast<std::uint32_t>(msg.size());
-	m.rcv_size = static_cast<std::uint32_t>(
-		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+	m.rcv_size = capacity(buffer);
 	m.rcv_name = reply;
-	set_timeout(send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
-	set_timeout(rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
-	if (auto r = sys::msg(fd_, m); !r)
-		return std::unexpected(r.error());
+	set_timeout(so.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	set_receive(m, ro);
+	if (auto e = sys::msg(fd_, m); !e)
+		return std::unexpected(e.error());
 	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
+}
+
+result<short> ReadyFd::poll(short events, timeout wait) const noexcept
+{
+	int ms = -1;
+	if (wait) {
+		auto c = std::chrono::ceil<std::chrono::milliseconds>(*wait).count();
+		ms = c <= 0 ? 0 : c > INT32_MAX ? INT32_MAX : static_cast<int>(c);
+	}
+	pollfd p{fd_, events, 0};
+	int n = ::poll(&p, 1, ms);
+	if (n < 0)
+		return std::unexpected(make_error(errno));
+	return n == 0 ? short{0} : p.revents;
+}
+
+void detail::FdHandle::reset() noexcept
+{
+	if (fd_ >= 0)
+		::close(fd_);
+	fd_ = -1;
 }
 
 } // namespace mailbox

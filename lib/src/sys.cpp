@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace mailbox::sys {
 namespace {
@@ -128,6 +129,101 @@ result<void> msg(int fd, mailbox_msg &arg) noexcept
 	if (::ioctl(fd, MAILBOX_IOC_MSG, &arg) < 0)
 		return std::unexpected(make_error(errno, arg.status));
 	return {};
+}
+
+result<void> port_move_member(int fd, std::uint32_t member, std::uint32_t after) noexcept
+{
+	mailbox_port_move_member m{};
+	m.member = member;
+	m.after = after;
+	return do_ioctl(fd, MAILBOX_IOC_PORT_MOVE_MEMBER, m);
+}
+
+result<std::uint32_t> port_request_notification(int fd, std::uint32_t name, std::uint32_t variant,
+						std::uint32_t sync, std::uint32_t notify,
+						std::uint32_t disposition) noexcept
+{
+	mailbox_port_request_notification r{};
+	r.name = name;
+	r.variant = variant;
+	r.sync = sync;
+	r.notify = notify;
+	r.disposition = disposition;
+	if (auto e = do_ioctl(fd, MAILBOX_IOC_PORT_REQUEST_NOTIFICATION, r); !e)
+		return std::unexpected(e.error());
+	return r.previous;
+}
+
+result<int> port_ready_fd(int fd, std::uint32_t name) noexcept
+{
+	mailbox_port_fd f{};
+	f.name = name;
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_PORT_READY_FD, f); !r)
+		return std::unexpected(r.error());
+	return f.fd;
+}
+
+result<int> port_export(int fd, std::uint32_t name, std::uint32_t disposition) noexcept
+{
+	mailbox_port_fd f{};
+	f.name = name;
+	f.disposition = disposition;
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_PORT_EXPORT, f); !r)
+		return std::unexpected(r.error());
+	return f.fd;
+}
+
+result<std::uint32_t> port_import(int fd, int right_fd, std::uint32_t name) noexcept
+{
+	mailbox_port_fd f{};
+	f.name = name;
+	f.fd = right_fd;
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_PORT_IMPORT, f); !r)
+		return std::unexpected(r.error());
+	return f.name;
+}
+
+namespace {
+
+// Fills @s.service; false if @service is empty, too long or holds a NUL.
+bool set_service(mailbox_service &s, std::string_view service) noexcept
+{
+	if (service.empty() || service.size() >= sizeof(s.service) ||
+	    service.find('\0') != std::string_view::npos)
+		return false;
+	std::memcpy(s.service, service.data(), service.size());
+	return true;
+}
+
+} // namespace
+
+result<void> service_register(int fd, std::string_view service, std::uint32_t name,
+			      std::uint32_t flags) noexcept
+{
+	mailbox_service s{};
+	if (!set_service(s, service))
+		return std::unexpected(make_error(EINVAL));
+	s.name = name;
+	s.flags = flags;
+	return do_ioctl(fd, MAILBOX_IOC_REGISTER, s);
+}
+
+result<std::uint32_t> service_lookup(int fd, std::string_view service) noexcept
+{
+	mailbox_service s{};
+	if (!set_service(s, service))
+		return std::unexpected(make_error(EINVAL));
+	if (auto r = do_ioctl(fd, MAILBOX_IOC_LOOKUP, s); !r)
+		return std::unexpected(r.error());
+	return s.name;
+}
+
+result<void> service_unregister(int fd, std::string_view service) noexcept
+{
+	mailbox_service s{};
+	if (!set_service(s, service))
+		return std::unexpected(make_error(EINVAL));
+	return do_ioctl(fd, MAILBOX_IOC_UNREGISTER, s);
 }
 
 } // namespace mailbox::sys

@@ -6,12 +6,14 @@
 //  - Space owns one open file description of /dev/mailbox, that is one IPC
 //    space. It is move-only; closing it destroys every right in the space
 //    (unless another fd, e.g. after fork(), still refers to it).
-//  - ReceiveRight, SendRight, SendOnceRight and DeadName each own one
-//    right (one user reference for send rights and dead names) under a name
-//    in a space. They hold the space's fd and the name, not a pointer to the
+//  - ReceiveRight, SendRight, SendOnceRight, DeadName and PortSet each own
+//    one right (one user reference for send rights and dead names) under a
+//    name in a space. They hold the space's fd and the name, not a pointer to the
 //    Space object, so moving the Space does not invalidate them; they must
 //    not outlive the space's fd. Destroying or reset()ing one gives the
 //    right back to the kernel; release() hands the name to the caller.
+//  - ReadyFd and RightFd each own one file descriptor the module created
+//    (a readiness fd, an exported right); closing it is reset().
 //
 // Rules: one method per ioctl with parameters in uapi order; no hidden
 // threads or retries; nothing on the message path throws or allocates.
@@ -27,7 +29,9 @@
 #include <expected>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 #include <mailbox/error.hpp>
@@ -42,6 +46,26 @@ using result = std::expected<T, std::error_code>;
 using timeout = std::optional<std::chrono::nanoseconds>;
 
 inline constexpr const char *device_path = "/dev/mailbox";
+
+// Options of Space::send() (and of the send half of call()).
+struct SendOptions {
+	std::uint32_t reply = MAILBOX_PORT_NULL;	// reply right's name
+	std::uint32_t reply_disposition = 0;		// 0: no reply right
+	timeout send_timeout = std::nullopt;
+};
+
+// Options of a receive.
+struct ReceiveOptions {
+	timeout rcv_timeout = std::nullopt;
+	// Extra MAILBOX_MSG_* bits: RCV_LARGE, RCV_TRAILER.
+	std::uint32_t options = 0;
+};
+
+// What a scattered receive (receive_scatter()) got.
+struct ScatterReceived {
+	std::size_t size = 0;		// bytes written (message + trailer + arrays)
+	mailbox_msg_header header{};	// gathered from the first 24 bytes
+};
 
 // What MAILBOX_IOC_PORT_TYPE reports about a name.
 struct PortType {
@@ -86,12 +110,55 @@ namespace sys {
 // MAILBOX_IOC_MSG as is. On failure @arg.status and @arg.rcv_size hold
 // what the kernel wrote and the error carries errno and status.
 [[nodiscard]] result<void> msg(int fd, mailbox_msg &arg) noexcept;
+[[nodiscard]] result<void> port_move_member(int fd, std::uint32_t member,
+					    std::uint32_t after) noexcept;
+// Returns @previous (MAILBOX_PORT_NULL, MAILBOX_PORT_DEAD or a send-once
+// right's name now owned by the caller).
+[[nodiscard]] result<std::uint32_t> port_request_notification(int fd, std::uint32_t name,
+							      std::uint32_t variant,
+							      std::uint32_t sync,
+							      std::uint32_t notify,
+							      std::uint32_t disposition) noexcept;
+// Each returns a new O_CLOEXEC fd owned by the caller.
+[[nodiscard]] result<int> port_ready_fd(int fd, std::uint32_t name) noexcept;
+[[nodiscard]] result<int> port_export(int fd, std::uint32_t name,
+				      std::uint32_t disposition) noexcept;
+// Returns the name the right got (@name: wanted name or MAILBOX_PORT_NULL).
+[[nodiscard]] result<std::uint32_t> port_import(int fd, int right_fd,
+						std::uint32_t name) noexcept;
+// @service: 1..MAILBOX_SERVICE_NAME_MAX - 1 bytes, no NUL (else EINVAL
+// before any ioctl).
+[[nodiscard]] result<void> service_register(int fd, std::string_view service, std::uint32_t name,
+					    std::uint32_t flags) noexcept;
+[[nodiscard]] result<std::uint32_t> service_lookup(int fd, std::string_view service) noexcept;
+[[nodiscard]] result<void> service_unregister(int fd, std::string_view service) noexcept;
 } // namespace sys
+
+// The notification variants that can be requested
+// (MAILBOX_IOC_PORT_REQUEST_NOTIFICATION); see notify.hpp for parsing them.
+enum class NotifyVariant : std::uint32_t {
+	dead_name = MAILBOX_NOTIFY_DEAD_NAME,
+	no_senders = MAILBOX_NOTIFY_NO_SENDERS,
+	port_destroyed = MAILBOX_NOTIFY_PORT_DESTROYED,
+	send_possible = MAILBOX_NOTIFY_SEND_POSSIBLE,
+};
 
 class ReceiveRight;
 class SendRight;
 class SendOnceRight;
 class DeadName;
+class PortSet;
+class ReadyFd;
+class RightFd;
+
+// Which owning right may travel with which disposition (checked by
+// MessageBuilder::port<D>(right) at compile time).
+template <> struct sendable_as<ReceiveRight, Disposition::make_send> : std::true_type {};
+template <> struct sendable_as<ReceiveRight, Disposition::make_send_once> : std::true_type {};
+template <> struct sendable_as<ReceiveRight, Disposition::move_receive> : std::true_type {};
+template <> struct sendable_as<SendRight, Disposition::copy_send> : std::true_type {};
+template <> struct sendable_as<SendRight, Disposition::move_send> : std::true_type {};
+template <> struct sendable_as<SendOnceRight, Disposition::move_send_once> : std::true_type {};
 
 // An IPC space: an owning fd of /dev/mailbox.
 class Space final {
@@ -124,9 +191,77 @@ public:
 	// MAILBOX_IOC_VERSION
 	[[nodiscard]] result<mailbox_version> version() const noexcept { return sys::version(fd_); }
 
-	// MAILBOX_IOC_PORT_ALLOCATE with MAILBOX_RIGHT_RECEIVE / _DEAD_NAME.
+	// MAILBOX_IOC_PORT_ALLOCATE with MAILBOX_RIGHT_RECEIVE / _DEAD_NAME /
+	// _PORT_SET.
 	[[nodiscard]] result<ReceiveRight> allocate_receive() const noexcept;
 	[[nodiscard]] result<DeadName> allocate_dead_name() const noexcept;
+	[[nodiscard]] result<PortSet> allocate_port_set() const noexcept;
+
+	// MAILBOX_IOC_PORT_MOVE_MEMBER: receive right @member into port set
+	// @after, or out of its set with MAILBOX_PORT_NULL (ENXIO if in none).
+	[[nodiscard]] result<void> move_member(std::uint32_t member,
+					       std::uint32_t after) const noexcept
+	{
+		return sys::port_move_member(fd_, member, after);
+	}
+
+	// MAILBOX_IOC_PORT_REQUEST_NOTIFICATION: notifications about @name go
+	// to the port of receive right @notify (a send-once right is made).
+	// @sync: NO_SENDERS: fire once mscount >= sync; DEAD_NAME and
+	// SEND_POSSIBLE: non-zero fires at once if the condition holds;
+	// PORT_DESTROYED: must be 0. Returns the send-once right of the request
+	// this one replaced (empty if there was none or its port died):
+	// resetting it unused sends a send-once notification to its port.
+	[[nodiscard]] result<SendOnceRight>
+	request_notification(std::uint32_t name, NotifyVariant variant,
+			     const ReceiveRight &notify, std::uint32_t sync = 0) const noexcept;
+	// Likewise through an existing send-once right (MOVE_SEND_ONCE): on
+	// success @notify is consumed (left empty); on failure it is kept.
+	[[nodiscard]] result<SendOnceRight>
+	request_notification(std::uint32_t name, NotifyVariant variant, SendOnceRight &notify,
+			     std::uint32_t sync = 0) const noexcept;
+	// Cancels the request of @variant on @name; returns its send-once right
+	// as above.
+	[[nodiscard]] result<SendOnceRight> cancel_notification(std::uint32_t name,
+								NotifyVariant variant) const noexcept;
+
+	// MAILBOX_IOC_PORT_READY_FD: a poll-only fd for a receive right or
+	// port set (EPOLLIN: a message waits; EPOLLOUT: a port's queue has
+	// room; EPOLLHUP: the object died).
+	[[nodiscard]] result<ReadyFd> ready_fd(std::uint32_t name) const noexcept;
+
+	// MAILBOX_IOC_PORT_EXPORT: the right @name (per @disposition: MAKE_SEND,
+	// COPY_SEND, MOVE_SEND, MAKE_SEND_ONCE or MOVE_SEND_ONCE) in a new fd.
+	// A MOVE takes the right (one uref) out of the space on success.
+	[[nodiscard]] result<RightFd> export_right(std::uint32_t name,
+						   std::uint32_t disposition) const noexcept;
+	// MAILBOX_IOC_PORT_IMPORT: the right in fd @right_fd, named @name (or a
+	// name the kernel chooses); returns the name. The fd stays open.
+	[[nodiscard]] result<std::uint32_t> import_right(int right_fd,
+							 std::uint32_t name = MAILBOX_PORT_NULL) const noexcept
+	{
+		return sys::port_import(fd_, right_fd, name);
+	}
+	// Typed imports: the RightFd must hold that kind of right (EINVAL
+	// before any ioctl otherwise; an adopted fd of unknown kind is tried).
+	[[nodiscard]] result<SendRight> import_send(const RightFd &right) const noexcept;
+	[[nodiscard]] result<SendOnceRight> import_send_once(const RightFd &right) const noexcept;
+
+	// Service registry (MAILBOX_IOC_REGISTER / _LOOKUP / _UNREGISTER).
+	// register_service: a send right copied from @name (or made from a
+	// receive right); @replace: MAILBOX_REGISTER_REPLACE.
+	[[nodiscard]] result<void> register_service(std::string_view service, std::uint32_t name,
+						    bool replace = false) const noexcept
+	{
+		return sys::service_register(fd_, service, name,
+					     replace ? MAILBOX_REGISTER_REPLACE : 0);
+	}
+	// A send right to the service's port (ENOENT if none or dead).
+	[[nodiscard]] result<SendRight> lookup(std::string_view service) const noexcept;
+	[[nodiscard]] result<void> unregister_service(std::string_view service) const noexcept
+	{
+		return sys::service_unregister(fd_, service);
+	}
 
 	// The raw name operations, for names not held by an owning object.
 	[[nodiscard]] result<void> deallocate(std::uint32_t name) const noexcept
@@ -184,13 +319,37 @@ public:
 					std::uint32_t reply_disposition = 0,
 					timeout send_timeout = std::nullopt) const noexcept;
 
-	// MAILBOX_IOC_MSG, receive only, on receive right @rcv into @buffer.
+	// send() with its options in one struct.
+	[[nodiscard]] result<void> send(std::uint32_t dest, std::span<std::byte> msg,
+					std::uint32_t disposition,
+					const SendOptions &options) const noexcept;
+
+	// MAILBOX_MSG_SEND_IOV: sends the concatenation of @segments (1 ..
+	// MAILBOX_IOV_MAX - 1 of them, the header within the first 24 bytes
+	// gathered; the segments are not modified: the header is sent from a
+	// copy with bits, remote_port and local_port filled in).
+	[[nodiscard]] result<void> send_gather(std::uint32_t dest,
+					       std::span<const std::span<const std::byte>> segments,
+					       std::uint32_t disposition,
+					       const SendOptions &options = {}) const noexcept;
+
+	// MAILBOX_IOC_MSG, receive only, on receive right or port set @rcv
+	// into @buffer.
 	// @options: extra MAILBOX_MSG_RCV_LARGE / _RCV_TRAILER bits. The view
 	// refers to @buffer. A reply right in the message now belongs to the
 	// caller (name in view.reply_port()).
 	[[nodiscard]] result<MessageView> receive(std::uint32_t rcv, std::span<std::byte> buffer,
 						  timeout rcv_timeout = std::nullopt,
 						  std::uint32_t options = 0) const noexcept;
+
+	// receive() with its options in one struct.
+	[[nodiscard]] result<MessageView> receive(std::uint32_t rcv, std::span<std::byte> buffer,
+						  const ReceiveOptions &options) const noexcept;
+	// MAILBOX_MSG_RCV_IOV: receives into the concatenation of @segments
+	// (1 .. MAILBOX_IOV_MAX).
+	[[nodiscard]] result<ScatterReceived>
+	receive_scatter(std::uint32_t rcv, std::span<const std::span<std::byte>> segments,
+			const ReceiveOptions &options = {}) const noexcept;
 
 	// MAILBOX_IOC_MSG with SEND | RCV: sends @msg to @dest with a
 	// MAKE_SEND_ONCE right to receive right @reply, then receives the
@@ -203,11 +362,25 @@ public:
 					       timeout rcv_timeout = std::nullopt,
 					       std::uint32_t options = 0) const noexcept;
 
+	// call() with SendOptions' timeout (its reply fields are ignored: the
+	// reply is a MAKE_SEND_ONCE right to @reply) and ReceiveOptions.
+	[[nodiscard]] result<MessageView> call(std::uint32_t dest, std::span<std::byte> msg,
+					       std::uint32_t disposition, std::uint32_t reply,
+					       std::span<std::byte> buffer,
+					       const SendOptions &send_options,
+					       const ReceiveOptions &rcv_options = {}) const noexcept;
+
 private:
 	int fd_ = -1;
 };
 
 namespace detail {
+// The receive of Space::receive() on space fd @fd. Not part of the API.
+[[nodiscard]] result<MessageView> receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
+					  timeout rcv_timeout, std::uint32_t options) noexcept;
+[[nodiscard]] result<MessageView> receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
+					  const ReceiveOptions &options) noexcept;
+
 // Shared state of the owning right types: (space fd, name). Not part of
 // the API.
 class NameHandle {
@@ -286,6 +459,21 @@ public:
 		return sys::port_get_attr(fd_, name_);
 	}
 	[[nodiscard]] result<void> set_qlimit(std::uint32_t qlimit) const noexcept;
+
+	// Space::receive() on this port.
+	[[nodiscard]] result<MessageView> receive(std::span<std::byte> buffer,
+						  timeout rcv_timeout = std::nullopt,
+						  std::uint32_t options = 0) const noexcept
+	{
+		return detail::receive(fd_, name_, buffer, rcv_timeout, options);
+	}
+	[[nodiscard]] result<MessageView> receive(std::span<std::byte> buffer,
+						  const ReceiveOptions &options) const noexcept
+	{
+		return detail::receive(fd_, name_, buffer, options);
+	}
+	// MAILBOX_IOC_PORT_READY_FD on this port.
+	[[nodiscard]] result<ReadyFd> ready_fd() const noexcept;
 };
 
 // One user reference of a send right.
@@ -363,6 +551,176 @@ public:
 	// DEALLOCATE: one uref released.
 	void reset() noexcept;
 };
+
+// A port set: one receive waits on all of its member ports. Destroying it
+// takes the members out (they keep their messages) and wakes its
+// receivers with EPIPE.
+class PortSet final : public detail::NameHandle {
+public:
+	PortSet() noexcept = default;
+	PortSet(int space_fd, std::uint32_t name) noexcept : NameHandle(space_fd, name) {}
+	PortSet(const Space &space, std::uint32_t name) noexcept : NameHandle(space.fd(), name) {}
+	PortSet(PortSet &&) noexcept = default;
+	PortSet &operator=(PortSet &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			take(o);
+		}
+		return *this;
+	}
+	~PortSet() { reset(); }
+
+	// MOD_REFS(PORT_SET, -1): the set is destroyed.
+	void reset() noexcept;
+
+	// MOVE_MEMBER(member, set): @member leaves any other set and joins.
+	[[nodiscard]] result<void> add(const ReceiveRight &member) const noexcept
+	{
+		return sys::port_move_member(fd_, member.get(), name_);
+	}
+	[[nodiscard]] result<void> add(std::uint32_t member) const noexcept
+	{
+		return sys::port_move_member(fd_, member, name_);
+	}
+	// MOVE_MEMBER(member, NULL): ENXIO if @member is in no set. (It does
+	// not check that the set @member is in is this one.)
+	[[nodiscard]] result<void> remove(const ReceiveRight &member) const noexcept
+	{
+		return sys::port_move_member(fd_, member.get(), MAILBOX_PORT_NULL);
+	}
+
+	// Receives the next message of the member that became ready first;
+	// view.local_port() names the member.
+	[[nodiscard]] result<MessageView> receive(std::span<std::byte> buffer,
+						  timeout rcv_timeout = std::nullopt,
+						  std::uint32_t options = 0) const noexcept
+	{
+		return detail::receive(fd_, name_, buffer, rcv_timeout, options);
+	}
+	[[nodiscard]] result<MessageView> receive(std::span<std::byte> buffer,
+						  const ReceiveOptions &options) const noexcept
+	{
+		return detail::receive(fd_, name_, buffer, options);
+	}
+	// MAILBOX_IOC_PORT_READY_FD on the set (EPOLLIN: a member has one).
+	[[nodiscard]] result<ReadyFd> ready_fd() const noexcept;
+};
+
+namespace detail {
+// An owning file descriptor. Not part of the API.
+class FdHandle {
+public:
+	[[nodiscard]] int get() const noexcept { return fd_; }
+	explicit operator bool() const noexcept { return fd_ >= 0; }
+	// Gives up ownership: the caller closes the fd.
+	[[nodiscard]] int release() noexcept
+	{
+		int fd = fd_;
+		fd_ = -1;
+		return fd;
+	}
+	// Closes the fd (if any).
+	void reset() noexcept;
+
+protected:
+	FdHandle() noexcept = default;
+	explicit FdHandle(int fd) noexcept : fd_(fd) {}
+	FdHandle(const FdHandle &) = delete;
+	FdHandle &operator=(const FdHandle &) = delete;
+	FdHandle(FdHandle &&o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+	FdHandle &operator=(FdHandle &&o) noexcept
+	{
+		if (this != &o) {
+			reset();
+			fd_ = o.fd_;
+			o.fd_ = -1;
+		}
+		return *this;
+	}
+	~FdHandle() { reset(); }
+
+	int fd_ = -1;
+};
+} // namespace detail
+
+// A readiness fd (MAILBOX_IOC_PORT_READY_FD): poll/epoll/io_uring only. It
+// watches the port or set itself, not the name, and outlives both.
+class ReadyFd final : public detail::FdHandle {
+public:
+	ReadyFd() noexcept = default;
+	// Adopts @fd.
+	explicit ReadyFd(int fd) noexcept : FdHandle(fd) {}
+	ReadyFd(ReadyFd &&) noexcept = default;
+	ReadyFd &operator=(ReadyFd &&) noexcept = default;
+	~ReadyFd() = default;
+
+	// poll(2) on the fd for @events (POLLIN, POLLOUT); returns the
+	// revents (0 on timeout). std::nullopt waits forever.
+	[[nodiscard]] result<short> poll(short events, timeout wait = std::nullopt) const noexcept;
+};
+
+// An exported right (MAILBOX_IOC_PORT_EXPORT): one send or send-once right
+// in an fd that travels like any fd (SCM_RIGHTS, fork, exec without
+// O_CLOEXEC). Closing the last fd of the file releases the right.
+class RightFd final : public detail::FdHandle {
+public:
+	enum class Kind : std::uint8_t { unknown, send, send_once };
+
+	RightFd() noexcept = default;
+	// Adopts @fd holding a right of kind @kind (e.g. received by
+	// SCM_RIGHTS).
+	explicit RightFd(int fd, Kind kind = Kind::unknown) noexcept : FdHandle(fd), kind_(kind) {}
+	RightFd(RightFd &&o) noexcept : FdHandle(std::move(o)), kind_(o.kind_) {}
+	RightFd &operator=(RightFd &&o) noexcept
+	{
+		FdHandle::operator=(std::move(o));
+		kind_ = o.kind_;
+		return *this;
+	}
+	~RightFd() = default;
+
+	[[nodiscard]] Kind kind() const noexcept { return kind_; }
+
+private:
+	Kind kind_ = Kind::unknown;
+};
+
+// Takes ownership of the right a received port descriptor carries, in
+// space @space: R must match the right received (ReceiveRight for
+// PORT_RECEIVE, SendRight for PORT_SEND, SendOnceRight for PORT_SEND_ONCE);
+// std::nullopt if it does not, or if the descriptor carries no right
+// (MAILBOX_PORT_NULL / _DEAD, a port array).
+template <typename R>
+[[nodiscard]] std::optional<R> adopt(const Space &space, const Descriptor &d) noexcept
+{
+	static_assert(std::is_same_v<R, ReceiveRight> || std::is_same_v<R, SendRight> ||
+			      std::is_same_v<R, SendOnceRight>,
+		      "a descriptor carries a receive, send or send-once right");
+	std::uint8_t want = std::is_same_v<R, ReceiveRight> ? MAILBOX_MSG_TYPE_PORT_RECEIVE
+			    : std::is_same_v<R, SendRight>  ? MAILBOX_MSG_TYPE_PORT_SEND
+							    : MAILBOX_MSG_TYPE_PORT_SEND_ONCE;
+	if (!d.is_port() || d.disposition != want || d.name == MAILBOX_PORT_NULL ||
+	    d.name == MAILBOX_PORT_DEAD)
+		return std::nullopt;
+	return R(space, d.name);
+}
+
+// Takes ownership of the reply right of a received message (a send-once
+// right, or a send right for a MAKE_SEND/COPY_SEND reply); std::nullopt if
+// it has none or R does not match.
+template <typename R>
+[[nodiscard]] std::optional<R> adopt_reply(const Space &space, const MessageView &v) noexcept
+{
+	static_assert(std::is_same_v<R, SendRight> || std::is_same_v<R, SendOnceRight>,
+		      "a reply right is a send or send-once right");
+	std::uint32_t want = std::is_same_v<R, SendRight> ? MAILBOX_MSG_TYPE_PORT_SEND
+							  : MAILBOX_MSG_TYPE_PORT_SEND_ONCE;
+	if (v.reply_type() != want || v.reply_port() == MAILBOX_PORT_NULL ||
+	    v.reply_port() == MAILBOX_PORT_DEAD)
+		return std::nullopt;
+	return R(space, v.reply_port());
+}
 
 } // namespace mailbox
 

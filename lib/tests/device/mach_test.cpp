@@ -4,6 +4,8 @@
 
 #include <mailbox/mach/mach.h>
 
+#include <fcntl.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -448,6 +450,238 @@ TEST_CASE("mach_msg with an unknown option fails before the module is asked", "[
 		       MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_SEND_INVALID_OPTIONS);
 }
 
+TEST_CASE("No-senders, send-once, port-destroyed and send-possible notifications have XNU's "
+	  "layouts",
+	  "[device][mach][notify]")
+{
+	MachFixture f;
+	mach_port_t task = mach_task_self();
+	mach_port_t notify = new_receive();
+	mach_port_t p = new_receive();
+	mach_port_t prev = 1;
+
+	SECTION("no-senders carries the make-send count")
+	{
+		mach_no_senders_notification_t n{};
+		REQUIRE(mach_port_insert_right(task, p, p, MACH_MSG_TYPE_MAKE_SEND) == KERN_SUCCESS);
+		REQUIRE(mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS, 1, notify,
+						       MACH_MSG_TYPE_MAKE_SEND_ONCE,
+						       &prev) == KERN_SUCCESS);
+		CHECK(prev == MACH_PORT_NULL);
+		CHECK(mach_port_deallocate(task, p) == KERN_SUCCESS);
+		REQUIRE(mach_msg(&n.not_header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(n), notify,
+				 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		CHECK(n.not_header.msgh_id == MACH_NOTIFY_NO_SENDERS);
+		CHECK(n.not_header.msgh_size == offsetof(mach_no_senders_notification_t, trailer));
+		CHECK(n.not_count == 1);
+		destroy_receive(p);
+	}
+	SECTION("a send-once right destroyed unused sends send-once")
+	{
+		mach_send_once_notification_t n{};
+		mach_port_t so = MACH_PORT_NULL;
+		mach_msg_type_name_t got = 0;
+		REQUIRE(mach_port_extract_right(task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &got) ==
+			KERN_SUCCESS);
+		CHECK(mach_port_deallocate(task, so) == KERN_SUCCESS);
+		REQUIRE(mach_msg(&n.not_header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(n), p, 0,
+				 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		CHECK(n.not_header.msgh_id == MACH_NOTIFY_SEND_ONCE);
+		CHECK(n.not_header.msgh_size == sizeof(mach_msg_header_t));
+		destroy_receive(p);
+	}
+	SECTION("port-destroyed hands the receive right back")
+	{
+		mach_port_destroyed_notification_t n{};
+		REQUIRE(mach_port_request_notification(task, p, MACH_NOTIFY_PORT_DESTROYED, 0, notify,
+						       MACH_MSG_TYPE_MAKE_SEND_ONCE,
+						       &prev) == KERN_SUCCESS);
+		destroy_receive(p);
+		REQUIRE(mach_msg(&n.not_header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(n), notify,
+				 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		CHECK(n.not_header.msgh_id == MACH_NOTIFY_PORT_DESTROYED);
+		CHECK((n.not_header.msgh_bits & MACH_MSGH_BITS_COMPLEX));
+		CHECK(n.not_body.msgh_descriptor_count == 1);
+		CHECK(n.not_port.disposition == MACH_MSG_TYPE_PORT_RECEIVE);
+		mach_port_type_t type = 0;
+		CHECK(mach_port_type(task, n.not_port.name, &type) == KERN_SUCCESS);
+		CHECK(type == MACH_PORT_TYPE_RECEIVE);
+		mach_msg_destroy(&n.not_header); // releases the receive right
+		CHECK(mach_port_type(task, n.not_port.name, &type) == KERN_INVALID_NAME);
+	}
+	SECTION("send-possible fires once the queue has room")
+	{
+		mach_send_possible_notification_t n{};
+		mach_port_limits_t lim{1};
+		text_msg m{};
+		REQUIRE(mach_port_set_attributes(task, p, MACH_PORT_LIMITS_INFO,
+						 (mach_port_info_t)&lim,
+						 MACH_PORT_LIMITS_INFO_COUNT) == KERN_SUCCESS);
+		REQUIRE(mach_port_insert_right(task, p, p, MACH_MSG_TYPE_MAKE_SEND) == KERN_SUCCESS);
+		REQUIRE(send_text(p, MACH_MSG_TYPE_COPY_SEND, "fill") == MACH_MSG_SUCCESS);
+		REQUIRE(mach_port_request_notification(task, p, MACH_NOTIFY_SEND_POSSIBLE, 0, notify,
+						       MACH_MSG_TYPE_MAKE_SEND_ONCE,
+						       &prev) == KERN_SUCCESS);
+		REQUIRE(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), p, 0,
+				 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		REQUIRE(mach_msg(&n.not_header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(n), notify,
+				 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		CHECK(n.not_header.msgh_id == MACH_NOTIFY_SEND_POSSIBLE);
+		CHECK(n.not_port == p);
+		CHECK(mach_port_deallocate(task, p) == KERN_SUCCESS);
+		destroy_receive(p);
+	}
+	destroy_receive(notify);
+	f.check_no_names_left();
+}
+
+namespace {
+#pragma pack(push, 4)
+struct rights_msg {
+	mach_msg_header_t header;
+	mach_msg_body_t body;
+	mach_msg_port_descriptor_t port;
+	mach_msg_ool_ports_descriptor_t ports;
+	int32_t value;
+	// Received: the array's names, then room for a trailer.
+	mach_port_name_t names[2];
+	mach_msg_max_trailer_t trailer;
+};
+#pragma pack(pop)
+} // namespace
+
+TEST_CASE("Rights travel in port and port-array descriptors; mach_msg_destroy releases them",
+	  "[device][mach][descriptors]")
+{
+	MachFixture f;
+	mach_port_t task = mach_task_self();
+	mach_port_t dest = new_receive();
+	mach_port_t a = new_receive();
+	mach_port_t b = new_receive();
+	mach_port_name_t array[2] = {a, b};
+	rights_msg m{};
+
+	m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	m.header.msgh_remote_port = dest;
+	m.header.msgh_size = offsetof(rights_msg, names);
+	m.header.msgh_id = 77;
+	m.body.msgh_descriptor_count = 2;
+	m.port.name = a;
+	m.port.disposition = MACH_MSG_TYPE_MAKE_SEND_ONCE;
+	m.port.type = MACH_MSG_PORT_DESCRIPTOR;
+	m.ports.address = array;
+	m.ports.count = 2;
+	m.ports.disposition = MACH_MSG_TYPE_MAKE_SEND;
+	m.ports.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+	m.value = 1234;
+
+	SECTION("mach_msg_send / mach_msg_receive round trip")
+	{
+		REQUIRE(mach_msg_send(&m.header) == MACH_MSG_SUCCESS);
+		rights_msg r{};
+		r.header.msgh_size = sizeof(r);
+		r.header.msgh_local_port = dest;
+		REQUIRE(mach_msg_receive(&r.header) == MACH_MSG_SUCCESS);
+		CHECK(r.header.msgh_id == 77);
+		CHECK(r.value == 1234);
+		CHECK(r.port.disposition == MACH_MSG_TYPE_PORT_SEND_ONCE);
+		CHECK(r.ports.disposition == MACH_MSG_TYPE_PORT_SEND);
+		CHECK(r.ports.address == r.names); // written into the receive buffer
+		CHECK(r.names[0] == a);		   // send rights join the receive rights' names
+		CHECK(r.names[1] == b);
+		mach_port_urefs_t refs = 0;
+		CHECK(mach_port_get_refs(task, a, MACH_PORT_RIGHT_SEND, &refs) == KERN_SUCCESS);
+		CHECK(refs == 1);
+		mach_msg_destroy(&r.header);
+		CHECK(mach_port_get_refs(task, a, MACH_PORT_RIGHT_SEND, &refs) == KERN_SUCCESS);
+		CHECK(refs == 0);
+		mach_port_status_t st{};
+		mach_msg_type_number_t count = MACH_PORT_RECEIVE_STATUS_COUNT;
+		CHECK(mach_port_get_attributes(task, a, MACH_PORT_RECEIVE_STATUS,
+					       (mach_port_info_t)&st, &count) == KERN_SUCCESS);
+		CHECK(st.mps_msgcount == 1); // the send-once notification of the destroyed right
+		text_msg n{};
+		CHECK(mach_msg(&n.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(n), a, 0,
+			       MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		CHECK(n.header.msgh_id == MACH_NOTIFY_SEND_ONCE);
+		count = MACH_PORT_RECEIVE_STATUS_COUNT;
+		CHECK(mach_port_get_attributes(task, a, MACH_PORT_RECEIVE_STATUS,
+					       (mach_port_info_t)&st, &count) == KERN_SUCCESS);
+		CHECK(st.mps_sorights == 0);
+	}
+	SECTION("a bad right fails the send with MACH_SEND_INVALID_RIGHT and changes nothing")
+	{
+		array[1] = 0x7fff01;
+		CHECK(mach_msg_send(&m.header) == MACH_SEND_INVALID_RIGHT);
+		mach_port_urefs_t refs = 1;
+		CHECK(mach_port_get_refs(task, a, MACH_PORT_RIGHT_SEND, &refs) == KERN_SUCCESS);
+		CHECK(refs == 0);
+		m.port.type = 9;
+		CHECK(mach_msg_send(&m.header) == MACH_SEND_INVALID_TYPE);
+	}
+	SECTION("a receive buffer without room for the array is MACH_RCV_TOO_LARGE")
+	{
+		REQUIRE(mach_msg_send(&m.header) == MACH_MSG_SUCCESS);
+		rights_msg r{};
+		CHECK(mach_msg(&r.header, MACH_RCV_MSG | MACH_RCV_LARGE | MACH_RCV_TIMEOUT, 0,
+			       offsetof(rights_msg, names), dest, 0,
+			       MACH_PORT_NULL) == MACH_RCV_TOO_LARGE);
+		CHECK(r.header.msgh_size == sizeof(r.names) + offsetof(rights_msg, names));
+		REQUIRE(mach_msg(&r.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(r), dest, 0,
+				 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+		mach_msg_destroy(&r.header);
+		text_msg n{};
+		CHECK(mach_msg(&n.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(n), a, 0,
+			       MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+	}
+	destroy_receive(dest);
+	destroy_receive(a);
+	destroy_receive(b);
+	f.check_no_names_left();
+}
+
+TEST_CASE("insert_right into another task and mach_msg receive errors", "[device][mach][ports]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+	int other = ::open("/dev/mailbox", O_RDWR | O_CLOEXEC);
+	REQUIRE(other >= 0);
+	mach_port_t name_there = 0x105;
+
+	SECTION("a send right lands in the other space under the chosen name")
+	{
+		// The other space's first name is deterministic only as "some name":
+		// let the kernel choose by inserting into a fresh allocation.
+		mach_port_t there = MACH_PORT_NULL;
+		REQUIRE(mach_port_allocate((mach_port_t)other, MACH_PORT_RIGHT_DEAD_NAME, &there) ==
+			KERN_SUCCESS);
+		CHECK(mach_port_insert_right((mach_port_t)other, there, p, MACH_MSG_TYPE_MAKE_SEND) ==
+		      KERN_NAME_EXISTS);
+		CHECK(mach_port_deallocate((mach_port_t)other, there) == KERN_SUCCESS);
+		CHECK(mach_port_insert_right((mach_port_t)other, name_there, p,
+					     MACH_MSG_TYPE_MAKE_SEND) == KERN_SUCCESS);
+		mach_port_type_t type = 0;
+		CHECK(mach_port_type((mach_port_t)other, name_there, &type) == KERN_SUCCESS);
+		CHECK(type == MACH_PORT_TYPE_SEND);
+		CHECK(mach_port_insert_right((mach_port_t)other, name_there, 0x7fff01,
+					     MACH_MSG_TYPE_MAKE_SEND) == KERN_INVALID_NAME);
+	}
+	SECTION("receive errors")
+	{
+		text_msg m{};
+		CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), 0x7fff01, 0,
+			       MACH_PORT_NULL) == MACH_RCV_INVALID_NAME);
+		CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), p, 0,
+			       MACH_PORT_NULL) == MACH_RCV_TIMED_OUT);
+		CHECK(send_text(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, "x") == MACH_MSG_SUCCESS);
+		CHECK(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 8, p, 0,
+			       MACH_PORT_NULL) == MACH_RCV_TOO_LARGE);
+	}
+	::close(other);
+	destroy_receive(p);
+	f.check_no_names_left();
+}
+
 TEST_CASE("Out-of-line memory travels as a new mapping freed with vm_deallocate",
 	  "[device][mach][ool]")
 {
@@ -506,6 +740,41 @@ TEST_CASE("Out-of-line memory travels as a new mapping freed with vm_deallocate"
 	m.data.deallocate = 0;
 	CHECK(mach_msg(&m.header, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(m), 0, MACH_PORT_NULL,
 		       0, MACH_PORT_NULL) == MACH_SEND_TOO_LARGE);
+	destroy_receive(p);
+	f.check_no_names_left();
+}
+
+TEST_CASE("mach_msg_destroy unmaps out-of-line memory", "[device][mach][ool]")
+{
+	MachFixture f;
+	mach_port_t p = new_receive();
+#pragma pack(push, 4)
+	struct ool_msg {
+		mach_msg_header_t header;
+		mach_msg_body_t body;
+		mach_msg_ool_descriptor_t data;
+		mach_msg_max_trailer_t trailer;
+	};
+#pragma pack(pop)
+	std::vector<char> bytes(10000, 'z');
+	ool_msg m{};
+	m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	m.header.msgh_remote_port = p;
+	m.header.msgh_size = offsetof(ool_msg, trailer);
+	m.body.msgh_descriptor_count = 1;
+	m.data.address = bytes.data();
+	m.data.size = static_cast<mach_msg_size_t>(bytes.size());
+	m.data.type = MACH_MSG_OOL_DESCRIPTOR;
+	REQUIRE(mach_msg_send(&m.header) == MACH_MSG_SUCCESS);
+	ool_msg r{};
+	REQUIRE(mach_msg(&r.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(r), p, 0,
+			 MACH_PORT_NULL) == MACH_MSG_SUCCESS);
+	REQUIRE(r.data.address != nullptr);
+	CHECK(static_cast<char *>(r.data.address)[9999] == 'z');
+	unsigned char vec;
+	CHECK(::mincore(r.data.address, 1, &vec) == 0);
+	mach_msg_destroy(&r.header);
+	CHECK(::mincore(r.data.address, 1, &vec) != 0);
 	destroy_receive(p);
 	f.check_no_names_left();
 }

@@ -11,6 +11,8 @@
 
 #include <array>
 #include <cerrno>
+#include <string>
+#include <string_view>
 #include <type_traits>
 
 using namespace mailbox;
@@ -45,6 +47,11 @@ TEST_CASE("Every owning type is final, move-only and never throws on move or des
 	STATIC_REQUIRE(move_only_v<SendRight>);
 	STATIC_REQUIRE(move_only_v<SendOnceRight>);
 	STATIC_REQUIRE(move_only_v<DeadName>);
+	STATIC_REQUIRE(move_only_v<PortSet>);
+	STATIC_REQUIRE(move_only_v<ReadyFd>);
+	STATIC_REQUIRE(move_only_v<RightFd>);
+	STATIC_REQUIRE_FALSE(std::is_convertible_v<ReadyFd, bool>);
+	STATIC_REQUIRE_FALSE(std::is_convertible_v<ReceiveRight, PortSet>);
 	STATIC_REQUIRE_FALSE(std::is_convertible_v<Space, bool>);
 	STATIC_REQUIRE_FALSE(std::is_convertible_v<SendRight, bool>);
 	STATIC_REQUIRE_FALSE(std::is_convertible_v<SendRight, ReceiveRight>);
@@ -129,7 +136,7 @@ TEST_CASE("An ioctl on a file that is not a mailbox fails with ENOTTY", "[raii][
 }
 
 TEMPLATE_TEST_CASE("A right moves its name and leaves the source empty", "[raii][right]",
-		   ReceiveRight, SendRight, SendOnceRight, DeadName)
+		   ReceiveRight, SendRight, SendOnceRight, DeadName, PortSet)
 {
 	Space s(fake_fd());
 	TestType a(s, 0x105);
@@ -175,7 +182,7 @@ TEMPLATE_TEST_CASE("A right moves its name and leaves the source empty", "[raii]
 }
 
 TEMPLATE_TEST_CASE("A default-constructed right is empty", "[raii][right]", ReceiveRight,
-		   SendRight, SendOnceRight, DeadName)
+		   SendRight, SendOnceRight, DeadName, PortSet)
 {
 	TestType r;
 	CHECK_FALSE(r);
@@ -204,4 +211,100 @@ TEST_CASE("Sending less than a header is rejected before any ioctl", "[raii][err
 	REQUIRE_FALSE(r);
 	CHECK(r.error() == std::errc::invalid_argument);
 	CHECK(status_of(r.error()) == MAILBOX_SEND_MSG_TOO_SMALL);
+}
+
+TEMPLATE_TEST_CASE("An owned fd is closed by its destructor, by reset and by move assignment",
+		   "[raii][fd]", ReadyFd, RightFd)
+{
+	int fd = fake_fd();
+	SECTION("destructor")
+	{
+		{
+			TestType f(fd);
+			CHECK(f.get() == fd);
+			CHECK(f);
+		}
+		CHECK_FALSE(fd_open(fd));
+	}
+	SECTION("reset")
+	{
+		TestType f(fd);
+		f.reset();
+		CHECK_FALSE(f);
+		CHECK_FALSE(fd_open(fd));
+		f.reset(); // twice is harmless
+	}
+	SECTION("move construction hands the fd over")
+	{
+		TestType a(fd);
+		TestType b(std::move(a));
+		CHECK_FALSE(a);
+		CHECK(b.get() == fd);
+		a.reset();
+		CHECK(fd_open(fd));
+	}
+	SECTION("move assignment closes the target's previous fd")
+	{
+		int other = fake_fd();
+		TestType a(fd);
+		TestType b(other);
+		b = std::move(a);
+		CHECK_FALSE(fd_open(other));
+		CHECK(fd_open(fd));
+		CHECK(b.get() == fd);
+	}
+	SECTION("release leaves the fd open and the owner empty")
+	{
+		TestType a(fd);
+		CHECK(a.release() == fd);
+		CHECK_FALSE(a);
+		CHECK(fd_open(fd));
+		::close(fd);
+	}
+}
+
+TEST_CASE("A right fd remembers which kind of right it holds", "[raii][fd]")
+{
+	RightFd none;
+	CHECK(none.kind() == RightFd::Kind::unknown);
+	RightFd a(fake_fd(), RightFd::Kind::send_once);
+	RightFd b(std::move(a));
+	CHECK(b.kind() == RightFd::Kind::send_once);
+	RightFd c;
+	c = std::move(b);
+	CHECK(c.kind() == RightFd::Kind::send_once);
+}
+
+TEST_CASE("Typed imports refuse a right fd of the other kind before any ioctl", "[raii][fd][errno]")
+{
+	Space s(fake_fd());
+	RightFd once(fake_fd(), RightFd::Kind::send_once);
+	RightFd send(fake_fd(), RightFd::Kind::send);
+	auto a = s.import_send(once);
+	REQUIRE_FALSE(a);
+	CHECK(a.error() == std::errc::invalid_argument);
+	auto b = s.import_send_once(send);
+	REQUIRE_FALSE(b);
+	CHECK(b.error() == std::errc::invalid_argument);
+	// The right kind reaches the (fake) device.
+	auto c = s.import_send(send);
+	REQUIRE_FALSE(c);
+	CHECK(errno_of(c.error()) == ENOTTY);
+}
+
+TEST_CASE("Service names are checked before any ioctl", "[raii][registry][errno]")
+{
+	Space s(fake_fd());
+	std::string long_name(MAILBOX_SERVICE_NAME_MAX, 'x');
+	std::string max_name(MAILBOX_SERVICE_NAME_MAX - 1, 'x');
+	using namespace std::string_view_literals;
+	CHECK(s.register_service("", 0x101).error() == std::errc::invalid_argument);
+	CHECK(s.register_service(long_name, 0x101).error() == std::errc::invalid_argument);
+	CHECK(s.register_service("a\0b"sv, 0x101).error() == std::errc::invalid_argument);
+	CHECK(s.lookup("").error() == std::errc::invalid_argument);
+	CHECK(s.unregister_service(long_name).error() == std::errc::invalid_argument);
+	// The longest valid name reaches the (fake) device.
+	CHECK(errno_of(s.register_service(max_name, 0x101).error()) == ENOTTY);
+	CHECK(errno_of(s.lookup(max_name).error()) == ENOTTY);
+	CHECK(errno_of(s.unregister_service(max_name).error()) == ENOTTY);
 }

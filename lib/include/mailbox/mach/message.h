@@ -287,6 +287,22 @@ mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
 			   mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
 			   mach_port_name_t notify);
 
+/*
+ * XNU's convenience forms: mach_msg_send() sends msg->msgh_size bytes and
+ * mach_msg_receive() receives into msg->msgh_size bytes on
+ * msg->msgh_local_port, both without timeout.
+ */
+mach_msg_return_t mach_msg_send(mach_msg_header_t *msg);
+mach_msg_return_t mach_msg_receive(mach_msg_header_t *msg);
+/*
+ * Releases the rights a received message holds: the reply right
+ * (msgh_remote_port), every port descriptor's right and every right of a
+ * port-array descriptor (the arrays themselves live in the receive buffer);
+ * out-of-line memory regions are unmapped. Rights to be made or copied by
+ * a message not yet sent (MAKE_*, COPY_SEND) are left alone, as in XNU.
+ */
+void mach_msg_destroy(mach_msg_header_t *msg);
+
 #ifdef __cplusplus
 }
 #endif
