@@ -226,6 +226,7 @@ result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint
 	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
 	m.options = MAILBOX_MSG_SEND;
 	m.send_size = static_cast<std::uint32_t>(msg.size());
+	m.priority = o.priority;
 	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
 	return sys::msg(fd_, m);
 }
@@ -270,6 +271,7 @@ result<void> Space::send_gather(std::uint32_t dest,
 	m.send_msg = reinterpret_cast<std::uintptr_t>(iov);
 	m.options = MAILBOX_MSG_SEND | MAILBOX_MSG_SEND_IOV;
 	m.send_size = static_cast<std::uint32_t>(n);
+	m.priority = o.priority;
 	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
 	return sys::msg(fd_, m);
 }
@@ -294,10 +296,16 @@ std::uint32_t capacity(std::span<std::byte> buffer) noexcept
 		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
 }
 
-// The receive half of @m from @o (options, timeout).
+// The receive half of @m from @o (options, timeout, filter, peek).
 void set_receive(mailbox_msg &m, const ReceiveOptions &o) noexcept
 {
 	m.options |= MAILBOX_MSG_RCV | o.options;
+	if (o.peek)
+		m.options |= MAILBOX_MSG_RCV_PEEK;
+	if (o.filter) {
+		m.options |= MAILBOX_MSG_RCV_FILTER;
+		m.rcv_filter = reinterpret_cast<std::uintptr_t>(&o.filter->raw());
+	}
 	set_timeout(o.rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
 }
 
@@ -322,7 +330,8 @@ result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::by
 	set_receive(m, o);
 	if (auto r = sys::msg(fd, m); !r)
 		return std::unexpected(r.error());
-	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
+	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())),
+			   m.priority);
 }
 
 result<ScatterReceived> Space::receive_scatter(std::uint32_t rcv,
@@ -347,6 +356,7 @@ result<ScatterReceived> Space::receive_scatter(std::uint32_t rcv,
 
 	ScatterReceived out;
 	out.size = m.rcv_size;
+	out.priority = m.priority;
 	auto *hb = reinterpret_cast<std::byte *>(&out.header);
 	std::size_t got = 0;
 	for (const auto &seg : segments) {
@@ -388,11 +398,16 @@ result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
 	m.send_size = static_cast<std::uint32_t>(msg.size());
 	m.rcv_size = capacity(buffer);
 	m.rcv_name = reply;
+	m.priority = so.priority;
 	set_timeout(so.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
-	set_receive(m, ro);
+	ReceiveOptions r = ro;
+	r.filter = nullptr;
+	r.peek = false;
+	set_receive(m, r);
 	if (auto e = sys::msg(fd_, m); !e)
 		return std::unexpected(e.error());
-	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())));
+	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())),
+			   m.priority);
 }
 
 result<short> ReadyFd::poll(short events, timeout wait) const noexcept

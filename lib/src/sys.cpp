@@ -226,4 +226,15 @@ result<void> service_unregister(int fd, std::string_view service) noexcept
 	return do_ioctl(fd, MAILBOX_IOC_UNREGISTER, s);
 }
 
+result<void> pulse(int fd, std::uint32_t name, std::int32_t code, std::uint64_t value,
+		   std::uint32_t priority) noexcept
+{
+	mailbox_pulse_send p{};
+	p.name = name;
+	p.code = code;
+	p.value = value;
+	p.priority = priority;
+	return do_ioctl(fd, MAILBOX_IOC_PULSE, p);
+}
+
 } // namespace mailbox::sys

@@ -47,11 +47,51 @@ using timeout = std::optional<std::chrono::nanoseconds>;
 
 inline constexpr const char *device_path = "/dev/mailbox";
 
+// A selective-receive filter (MAILBOX_MSG_RCV_FILTER): every condition set
+// must hold; no condition matches every message.
+class ReceiveFilter final {
+public:
+	constexpr ReceiveFilter() noexcept = default;
+	// (id & mask) == value (value must have no bit outside mask: EINVAL).
+	constexpr ReceiveFilter &id(std::uint32_t mask, std::int32_t value) noexcept
+	{
+		f_.flags |= MAILBOX_FILTER_ID;
+		f_.id_mask = mask;
+		f_.id_value = value;
+		return *this;
+	}
+	// Exactly this id.
+	constexpr ReceiveFilter &id(std::int32_t value) noexcept
+	{
+		return id(0xffffffffU, value);
+	}
+	// lo <= id <= hi (signed).
+	constexpr ReceiveFilter &id_range(std::int32_t lo, std::int32_t hi) noexcept
+	{
+		f_.flags |= MAILBOX_FILTER_RANGE;
+		f_.id_min = lo;
+		f_.id_max = hi;
+		return *this;
+	}
+	// The sender's thread-group id as seen in the receiver's pid namespace.
+	constexpr ReceiveFilter &sender(std::int32_t pid) noexcept
+	{
+		f_.flags |= MAILBOX_FILTER_SENDER;
+		f_.sender_pid = pid;
+		return *this;
+	}
+	[[nodiscard]] constexpr const mailbox_rcv_filter &raw() const noexcept { return f_; }
+
+private:
+	mailbox_rcv_filter f_{};
+};
+
 // Options of Space::send() (and of the send half of call()).
 struct SendOptions {
 	std::uint32_t reply = MAILBOX_PORT_NULL;	// reply right's name
 	std::uint32_t reply_disposition = 0;		// 0: no reply right
 	timeout send_timeout = std::nullopt;
+	std::uint32_t priority = 0;			// 0 .. MAILBOX_PRIO_MAX
 };
 
 // Options of a receive.
@@ -59,12 +99,19 @@ struct ReceiveOptions {
 	timeout rcv_timeout = std::nullopt;
 	// Extra MAILBOX_MSG_* bits: RCV_LARGE, RCV_TRAILER.
 	std::uint32_t options = 0;
+	// Receive the first queued message that matches (RCV_FILTER); must
+	// outlive the call.
+	const ReceiveFilter *filter = nullptr;
+	// Copy the message out without dequeuing it (RCV_PEEK): rights it
+	// carries are not moved and read as MAILBOX_PORT_NULL.
+	bool peek = false;
 };
 
 // What a scattered receive (receive_scatter()) got.
 struct ScatterReceived {
 	std::size_t size = 0;		// bytes written (message + trailer + arrays)
 	mailbox_msg_header header{};	// gathered from the first 24 bytes
+	std::uint32_t priority = 0;
 };
 
 // What MAILBOX_IOC_PORT_TYPE reports about a name.
@@ -132,6 +179,9 @@ namespace sys {
 					    std::uint32_t flags) noexcept;
 [[nodiscard]] result<std::uint32_t> service_lookup(int fd, std::string_view service) noexcept;
 [[nodiscard]] result<void> service_unregister(int fd, std::string_view service) noexcept;
+// MAILBOX_IOC_PULSE through send right @name (not consumed).
+[[nodiscard]] result<void> pulse(int fd, std::uint32_t name, std::int32_t code, std::uint64_t value,
+				 std::uint32_t priority) noexcept;
 } // namespace sys
 
 // The notification variants that can be requested
@@ -319,7 +369,7 @@ public:
 					std::uint32_t reply_disposition = 0,
 					timeout send_timeout = std::nullopt) const noexcept;
 
-	// send() with its options in one struct.
+	// send() with priority and the other options in one struct.
 	[[nodiscard]] result<void> send(std::uint32_t dest, std::span<std::byte> msg,
 					std::uint32_t disposition,
 					const SendOptions &options) const noexcept;
@@ -333,6 +383,15 @@ public:
 					       std::uint32_t disposition,
 					       const SendOptions &options = {}) const noexcept;
 
+	// MAILBOX_IOC_PULSE: a small message that never blocks, through send
+	// right @name (not consumed); the receiver sees header.id = @code
+	// (as_pulse()).
+	[[nodiscard]] result<void> pulse(std::uint32_t name, std::int32_t code, std::uint64_t value,
+					 std::uint32_t priority = 0) const noexcept
+	{
+		return sys::pulse(fd_, name, code, value, priority);
+	}
+
 	// MAILBOX_IOC_MSG, receive only, on receive right or port set @rcv
 	// into @buffer.
 	// @options: extra MAILBOX_MSG_RCV_LARGE / _RCV_TRAILER bits. The view
@@ -342,9 +401,18 @@ public:
 						  timeout rcv_timeout = std::nullopt,
 						  std::uint32_t options = 0) const noexcept;
 
-	// receive() with its options in one struct.
+	// receive() with a filter, peek and the other options in one struct.
+	// view.priority() is the message's priority.
 	[[nodiscard]] result<MessageView> receive(std::uint32_t rcv, std::span<std::byte> buffer,
 						  const ReceiveOptions &options) const noexcept;
+	// receive() with RCV_PEEK: the next (or first matching) message, left
+	// queued.
+	[[nodiscard]] result<MessageView> peek(std::uint32_t rcv, std::span<std::byte> buffer,
+					       ReceiveOptions options = {}) const noexcept
+	{
+		options.peek = true;
+		return receive(rcv, buffer, options);
+	}
 	// MAILBOX_MSG_RCV_IOV: receives into the concatenation of @segments
 	// (1 .. MAILBOX_IOV_MAX).
 	[[nodiscard]] result<ScatterReceived>
@@ -362,8 +430,9 @@ public:
 					       timeout rcv_timeout = std::nullopt,
 					       std::uint32_t options = 0) const noexcept;
 
-	// call() with SendOptions' timeout (its reply fields are ignored: the
-	// reply is a MAKE_SEND_ONCE right to @reply) and ReceiveOptions.
+	// call() with a send priority (and SendOptions' timeout; its reply
+	// fields are ignored: the reply is a MAKE_SEND_ONCE right to @reply)
+	// and receive options (filter, peek: ignored).
 	[[nodiscard]] result<MessageView> call(std::uint32_t dest, std::span<std::byte> msg,
 					       std::uint32_t disposition, std::uint32_t reply,
 					       std::span<std::byte> buffer,
@@ -500,6 +569,12 @@ public:
 	[[nodiscard]] result<SendRight> copy() const noexcept;
 	// INSERT_RIGHT(target, NULL, name, COPY_SEND).
 	[[nodiscard]] result<SendRight> copy_into(const Space &target) const noexcept;
+	// MAILBOX_IOC_PULSE through this right.
+	[[nodiscard]] result<void> pulse(std::int32_t code, std::uint64_t value,
+					 std::uint32_t priority = 0) const noexcept
+	{
+		return sys::pulse(fd_, name_, code, value, priority);
+	}
 };
 
 // A send-once right: one message, then it is gone.

@@ -436,7 +436,8 @@ public:
 	// are shorter than a header, whose header.size is out of range, or
 	// whose descriptors do not fit in header.size, is invalid (valid()
 	// false; header() then reads as zeroes).
-	explicit MessageView(std::span<const std::byte> bytes) noexcept : bytes_(bytes)
+	explicit MessageView(std::span<const std::byte> bytes, std::uint32_t priority = 0) noexcept
+		: bytes_(bytes), priority_(priority)
 	{
 		if (bytes_.size() < header_size)
 			return;
@@ -452,6 +453,14 @@ public:
 
 	[[nodiscard]] bool valid() const noexcept { return valid_; }
 	[[nodiscard]] const mailbox_msg_header &header() const noexcept { return header_; }
+	// The priority the message was sent with (as the receive reported it;
+	// 0 for a view made from bytes alone).
+	[[nodiscard]] std::uint32_t priority() const noexcept { return priority_; }
+	// True for a pulse (struct mailbox_pulse; see as_pulse()).
+	[[nodiscard]] bool is_pulse() const noexcept
+	{
+		return (header_.bits & MAILBOX_MSGH_PULSE) != 0;
+	}
 	[[nodiscard]] std::int32_t id() const noexcept { return header_.id; }
 	[[nodiscard]] std::size_t size() const noexcept { return header_.size; }
 
@@ -656,11 +665,34 @@ private:
 	}
 
 	std::span<const std::byte> bytes_;
+	std::uint32_t priority_ = 0;
 	mailbox_msg_header header_{};
 	std::uint32_t ndesc_ = 0;
 	std::size_t payload_at_ = header_size;
 	bool valid_ = false;
 };
+
+// A received pulse (MAILBOX_IOC_PULSE): header.id is the code.
+struct Pulse {
+	std::int32_t code = 0;
+	std::uint32_t priority = 0;
+	std::uint64_t value = 0;	// the newest, when pulses were coalesced
+	std::uint32_t count = 0;	// pulses coalesced into this one, >= 1
+	std::uint32_t dropped = 0;	// pulses the port dropped before this one
+	friend bool operator==(const Pulse &, const Pulse &) = default;
+};
+
+// The pulse @v carries, or std::nullopt if @v is not a well-formed pulse.
+[[nodiscard]] inline std::optional<Pulse> as_pulse(const MessageView &v) noexcept
+{
+	if (!v.valid() || !v.is_pulse() || v.complex() || v.size() != sizeof(mailbox_pulse))
+		return std::nullopt;
+	mailbox_pulse p;
+	std::memcpy(&p, v.bytes().data(), sizeof(p));
+	if (p.code != p.header.id)
+		return std::nullopt;
+	return Pulse{p.code, p.priority, p.value, p.count, p.dropped};
+}
 
 // Owns the mapping of a received out-of-line memory descriptor and unmaps
 // it (munmap) on destruction or reset(). Move-only.

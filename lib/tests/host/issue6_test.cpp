@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Issue 6 wrappers without a device: out-of-line descriptors in the
-// builder and view, OolRegion ownership, and the argument checks of
-// gather/scatter done before any ioctl.
+// Issue 6 wrappers without a device: filters, pulses as views, out-of-line
+// descriptors in the builder and view, OolRegion ownership, and the
+// argument checks of gather/scatter done before any ioctl.
 #include <catch2/catch.hpp>
 
 #include <mailbox/mailbox.hpp>
@@ -33,6 +33,62 @@ void *map_page()
 }
 
 } // namespace
+
+TEST_CASE("A receive filter sets the uapi fields of the conditions it names", "[issue6][filter]")
+{
+	constexpr ReceiveFilter any;
+	STATIC_REQUIRE(any.raw().flags == 0);
+	auto f = ReceiveFilter().id(0xff00, 0x1200).id_range(-5, 70).sender(42);
+	CHECK(f.raw().flags == MAILBOX_FILTER_ALL);
+	CHECK(f.raw().id_mask == 0xff00);
+	CHECK(f.raw().id_value == 0x1200);
+	CHECK(f.raw().id_min == -5);
+	CHECK(f.raw().id_max == 70);
+	CHECK(f.raw().sender_pid == 42);
+	CHECK(f.raw().reserved == 0);
+	auto exact = ReceiveFilter().id(7);
+	CHECK(exact.raw().flags == MAILBOX_FILTER_ID);
+	CHECK(exact.raw().id_mask == 0xffffffffU);
+	CHECK(exact.raw().id_value == 7);
+}
+
+TEST_CASE("A pulse view reads struct mailbox_pulse and rejects anything else", "[issue6][pulse]")
+{
+	alignas(8) std::array<std::byte, 64> buf{};
+	mailbox_pulse p{};
+	p.header.bits = MAILBOX_MSGH_PULSE;
+	p.header.size = sizeof(p);
+	p.header.id = 9;
+	p.code = 9;
+	p.priority = 3;
+	p.value = 0x1122334455667788ull;
+	p.count = 2;
+	p.dropped = 1;
+	std::memcpy(buf.data(), &p, sizeof(p));
+	MessageView v(std::span<const std::byte>(buf.data(), sizeof(p)), 3);
+	CHECK(v.is_pulse());
+	CHECK(v.priority() == 3);
+	CHECK(as_pulse(v) == Pulse{9, 3, 0x1122334455667788ull, 2, 1});
+
+	SECTION("a message that is not a pulse")
+	{
+		p.header.bits = 0;
+		std::memcpy(buf.data(), &p, sizeof(p));
+		CHECK_FALSE(as_pulse(MessageView(std::span<const std::byte>(buf.data(), sizeof(p)))));
+	}
+	SECTION("a pulse of the wrong size")
+	{
+		p.header.size = sizeof(p) - 8;
+		std::memcpy(buf.data(), &p, sizeof(p));
+		CHECK_FALSE(as_pulse(MessageView(std::span<const std::byte>(buf.data(), sizeof(p)))));
+	}
+	SECTION("a code that differs from the id")
+	{
+		p.code = 10;
+		std::memcpy(buf.data(), &p, sizeof(p));
+		CHECK_FALSE(as_pulse(MessageView(std::span<const std::byte>(buf.data(), sizeof(p)))));
+	}
+}
 
 TEST_CASE("Out-of-line memory descriptors: builder layout and view", "[issue6][ool]")
 {
