@@ -389,7 +389,7 @@ FIXTURE_VARIANT_ADD(ioctl_arg, port_get_attr) {
 	.flags_off = offsetof(struct mailbox_port_attr, flags),
 	.bad_flag = MAILBOX_ATTR_QLIMIT,	/* no flags at all for GET */
 	.reserved_off = offsetof(struct mailbox_port_attr, reserved1),
-	.reserved_words = 2,
+	.reserved_words = 1,
 	.name_off = offsetof(struct mailbox_port_attr, name),
 	.u32_off = -1,
 	.s32_minus1_off = -1,
@@ -402,7 +402,7 @@ FIXTURE_VARIANT_ADD(ioctl_arg, port_set_attr) {
 	.flags_off = offsetof(struct mailbox_port_attr, flags),
 	.bad_flag = MAILBOX_ATTR_ALL + 1,	/* the first undefined bit */
 	.reserved_off = offsetof(struct mailbox_port_attr, reserved1),
-	.reserved_words = 2,
+	.reserved_words = 1,
 	.name_off = offsetof(struct mailbox_port_attr, name),
 	.u32_off = -1,
 	.s32_minus1_off = -1,
