@@ -446,6 +446,51 @@ static void discard(int fd, const struct mailbox_msg_header *h)
 		xioctl(fd, MAILBOX_IOC_PORT_DEALLOCATE, &op);
 }
 
+/* Write the pulse at @buf as a struct _pulse into @iov. Return: bytes. */
+static size_t deliver_pulse(const iov_t *iov, int parts,
+			    const unsigned char *buf,
+			    const struct mailbox_msg_trailer *tr)
+{
+	struct mailbox_pulse mp;
+	struct _pulse p;
+
+	memcpy(&mp, buf, sizeof(mp));
+	memset(&p, 0, sizeof(p));
+	p.type = _PULSE_TYPE;
+	p.subtype = _PULSE_SUBTYPE;
+	p.code = (int8_t)mp.code;
+	p.value.sival_int = (int)mp.value;
+	p.scoid = tr->sender_pid;
+	p.count = mp.count;
+	p.dropped = mp.dropped;
+	return scatter(iov, parts, (const unsigned char *)&p, sizeof(p));
+}
+
+int MsgSendPulse(int coid, int priority, int code, int value)
+{
+	struct mailbox_pulse_send ps = { 0 };
+	int fd, err;
+
+	if (priority == -1)
+		priority = 0;
+	if (priority < 0 || priority > MAILBOX_PRIO_MAX || code < INT8_MIN ||
+	    code > INT8_MAX)
+		return fail(EINVAL);
+	ps.name = (uint32_t)coid;
+	ps.code = code;
+	ps.value = (uint32_t)value;
+	ps.priority = (uint32_t)priority;
+	fd = space();
+	if (fd < 0)
+		return -1;
+	err = xioctl(fd, MAILBOX_IOC_PULSE, &ps);
+	if (err == ENOENT || err == EPERM)
+		return fail(EBADF);	/* not a connection */
+	if (err == EPIPE)
+		return fail(ESRCH);	/* the channel is gone */
+	return err ? fail(err) : 0;
+}
+
 int MsgReceivev(int chid, const iov_t *riov, int rparts,
 		struct _msg_info *info)
 {
@@ -487,6 +532,20 @@ int MsgReceivev(int chid, const iov_t *riov, int rparts,
 			return fail(err);
 
 		req = (struct qnx_req *)t->buf;
+		if (req->h.bits & MAILBOX_MSGH_PULSE) {
+			tr = (struct mailbox_msg_trailer *)(t->buf + req->h.size);
+			n = deliver_pulse(riov, rparts, t->buf, tr);
+			if (info) {
+				memset(info, 0, sizeof(*info));
+				info->nd = ND_LOCAL_NODE;
+				info->pid = tr->sender_pid;
+				info->uid = tr->sender_uid;
+				info->chid = chid;
+				info->msglen = n;
+				info->srcmsglen = sizeof(struct _pulse);
+			}
+			return 0;
+		}
 		if (req->h.id != QNX_ID_REQUEST || req->h.size < sizeof(*req) ||
 		    MAILBOX_MSGH_REMOTE(req->h.bits) !=
 		    MAILBOX_MSG_TYPE_PORT_SEND_ONCE ||

@@ -65,6 +65,34 @@ int MsgError(int rcvid, int error);
  * Scatter/gather forms: at most 1024 parts each. The parts are gathered
  * into (and scattered from) the same per-thread buffer the plain forms use.
  */
+/*
+ * Pulses (MAILBOX_IOC_PULSE): a few bytes that never block the sender.
+ * MsgReceive() returns 0 for a pulse and writes a struct _pulse (as much
+ * of it as fits) at the start of the buffer. @priority 0..255
+ * (MAILBOX_PRIO_MAX; -1 means 0), @code any int8 value (QNX reserves
+ * negative codes for the system; they are accepted here).
+ */
+#define _PULSE_TYPE		0
+#define _PULSE_SUBTYPE		0
+#define _PULSE_CODE_MINAVAIL	0
+#define _PULSE_CODE_MAXAVAIL	127
+
+struct _pulse {
+	uint16_t type;		/* _PULSE_TYPE */
+	uint16_t subtype;	/* _PULSE_SUBTYPE */
+	int8_t code;
+	uint8_t zero[3];
+	union {
+		int sival_int;
+		void *sival_ptr;
+	} value;
+	int32_t scoid;		/* sender's pid (QNX: its server connection) */
+	uint32_t count;		/* pulses coalesced into this one (>= 1) */
+	uint32_t dropped;	/* pulses lost before this one (lane full) */
+};
+
+int MsgSendPulse(int coid, int priority, int code, int value);
+
 typedef struct iovec iov_t;
 #define SETIOV(_iov, _addr, _len) \
 	((_iov)->iov_base = (void *)(_addr), (_iov)->iov_len = (_len))

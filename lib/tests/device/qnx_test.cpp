@@ -467,3 +467,53 @@ TEST_CASE_METHOD(QnxFixture, "qnx: name_attach, name_open across processes; repl
 	CHECK(errno == ENOENT);
 	check_no_names_left();
 }
+
+TEST_CASE_METHOD(QnxFixture, "qnx: MsgSendPulse arrives as rcvid 0 and never blocks", "[qnx]")
+{
+	int chid = ChannelCreate(0);
+	int coid = ConnectAttach(ND_LOCAL_NODE, 0, chid, 0, 0);
+	REQUIRE(coid > 0);
+	// Pulses do not count against the queue limit: more than qlimit go in.
+	for (int i = 0; i < 8; i++)
+		REQUIRE(MsgSendPulse(coid, 10, 5 + i, 1000 + i) == 0);
+	// A higher priority pulse overtakes the others.
+	REQUIRE(MsgSendPulse(coid, 20, 99, -7) == 0);
+	_pulse p{};
+	_msg_info info{};
+	CHECK(MsgReceive(chid, &p, sizeof(p), &info) == 0);
+	CHECK(p.type == _PULSE_TYPE);
+	CHECK(p.code == 99);
+	CHECK(p.value.sival_int == -7);
+	CHECK(p.scoid == getpid());
+	CHECK(p.count == 1);
+	CHECK(info.pid == getpid());
+	CHECK(info.msglen == sizeof(p));
+	for (int i = 0; i < 8; i++) {
+		REQUIRE(MsgReceive(chid, &p, sizeof(p), nullptr) == 0);
+		CHECK(p.code == 5 + i);
+		CHECK(p.value.sival_int == 1000 + i);
+	}
+	// A request still gets a real rcvid after pulses.
+	{
+		Call call(coid, "after", 16);
+		std::string got;
+		int rcvid = receive(chid, got);
+		REQUIRE(rcvid > 0);
+		CHECK(got == "after");
+		CHECK(MsgReply(rcvid, 1, nullptr, 0) == 0);
+		call.join();
+		CHECK(call.result == 1);
+	}
+	// Errors: bad priority or code, not a connection, a dead channel.
+	CHECK(MsgSendPulse(coid, 256, 1, 0) == -1);
+	CHECK(errno == EINVAL);
+	CHECK(MsgSendPulse(coid, 0, 128, 0) == -1);
+	CHECK(errno == EINVAL);
+	CHECK(MsgSendPulse(0x7f00, 0, 1, 0) == -1);
+	CHECK(errno == EBADF);
+	CHECK(ChannelDestroy(chid) == 0);
+	CHECK(MsgSendPulse(coid, 0, 1, 0) == -1);
+	CHECK(errno == ESRCH);
+	CHECK(ConnectDetach(coid) == 0);
+	check_no_names_left();
+}
