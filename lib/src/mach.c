@@ -730,6 +730,7 @@ static kern_return_t bootstrap_from_errno(int err)
 	case ENOENT:	return BOOTSTRAP_UNKNOWN_SERVICE;
 	case EEXIST:	return BOOTSTRAP_NAME_IN_USE;
 	case ENOSPC:	return BOOTSTRAP_NO_MEMORY;
+	case EPERM:	return BOOTSTRAP_NOT_PRIVILEGED;	/* another uid's service */
 	default:	return mailbox_kern_return_from_errno(err);
 	}
 }

@@ -5,6 +5,7 @@
 #include <mailbox/mach/mach.h>
 
 #include <fcntl.h>
+#include <grp.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -391,6 +392,37 @@ TEST_CASE("bootstrap: check_in, look_up, register and their errors", "[device][m
 	CHECK(bootstrap_look_up(bootstrap_port, "", &snd) == BOOTSTRAP_BAD_COUNT);
 	CHECK(bootstrap_unregister(bootstrap_port, svc) == BOOTSTRAP_SUCCESS);
 	CHECK(bootstrap_look_up(bootstrap_port, svc, &snd) == BOOTSTRAP_UNKNOWN_SERVICE);
+	destroy_receive(rcv);
+	f.check_no_names_left();
+}
+
+TEST_CASE("bootstrap: another uid may neither unregister nor check in over a service",
+	  "[device][mach][bootstrap]")
+{
+	MachFixture f;
+	const char *svc = "org.mailbox.test.mach-bootstrap-uid";
+	mach_port_t rcv = MACH_PORT_NULL;
+
+	REQUIRE(bootstrap_check_in(bootstrap_port, svc, &rcv) == BOOTSTRAP_SUCCESS);
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		// A fresh space as an unprivileged user: not the owner, no CAP_SYS_ADMIN.
+		mailbox_task_reset_after_fork();
+		if (setgroups(0, nullptr) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(2);
+		mach_port_t p = MACH_PORT_NULL;
+		int ok = bootstrap_unregister(bootstrap_port, svc) == BOOTSTRAP_NOT_PRIVILEGED &&
+			 bootstrap_check_in(bootstrap_port, svc, &p) == BOOTSTRAP_SERVICE_ACTIVE &&
+			 bootstrap_look_up(bootstrap_port, svc, &p) == BOOTSTRAP_SUCCESS;
+		_exit(ok ? 0 : 1);
+	}
+	int status = 0;
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK(WEXITSTATUS(status) == 0);
+	CHECK(bootstrap_unregister(bootstrap_port, svc) == BOOTSTRAP_SUCCESS);
 	destroy_receive(rcv);
 	f.check_no_names_left();
 }
