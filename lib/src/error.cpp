@@ -171,7 +171,9 @@ const char *errno_description(int err) noexcept
 	case ENODATA:
 		return "right fd already imported";
 	case EMFILE:
-		return "too many open files";
+		return "per-user port limit or file descriptor limit reached";
+	case ENOBUFS:
+		return "per-user queued message or byte limit reached";
 	default:
 		return nullptr;
 	}

@@ -40,6 +40,9 @@ TEST_CASE("An error without a status reads as the errno's meaning", "[error][mes
 	CHECK(make_error(EOVERFLOW).message() == "user references overflow");
 	CHECK(make_error(EALREADY).message() ==
 	      "port already has another name in the target space");
+	CHECK(make_error(ENOBUFS).message() == "per-user queued message or byte limit reached");
+	CHECK(make_error(EMFILE).message() ==
+	      "per-user port limit or file descriptor limit reached");
 	CHECK(status_of(make_error(EPERM)) == MAILBOX_MSG_SUCCESS);
 
 	SECTION("an errno the device does not use falls back to strerror wording")
