@@ -1071,8 +1071,9 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	}
 	ret = body_err;
 	args->status = ret ? MAILBOX_RCV_BODY_ERROR : MAILBOX_MSG_SUCCESS;
-	trace_mailbox_receive(msg, port, ret);
 out_free:
+	/* Dequeued for good, delivered whole (ret 0) or not. */
+	trace_mailbox_receive(msg, port, ret);
 	mbx_stat_add(MBX_STAT_TOTAL_RECEIVED, 1);
 	mbx_msg_free(msg);
 	kvfree(names);
