@@ -111,6 +111,7 @@ static bool mbx_port_hand_over(struct mbx_port *port, struct mbx_msg *pd)
 		goto out_fail;
 	}
 	mbx_desc_set_transit_locked(pd, dest);
+	trace_mailbox_notify(pd, dest);
 	mbx_enqueue_locked(dest, pd, false);
 	spin_unlock(&dest->lock);
 	mutex_unlock(&mbx_transit_lock);
