@@ -292,6 +292,72 @@ TEST_F(mailbox, fdinfo_lists_every_right_with_port_ids)
 	close(fd2);
 }
 
+struct churn {
+	int fd, fd2;
+	atomic_int stop;
+	int err;
+};
+
+/* Make, move, send and destroy rights until told to stop. */
+static void *churn_main(void *arg)
+{
+	struct churn *c = arg;
+
+	while (!atomic_load(&c->stop) && !c->err) {
+		__u32 r, snd, so, set;
+
+		c->err = mb_alloc_receive(c->fd, &r) ||
+			 mb_give_send(c->fd, c->fd2, r, &snd) ||
+			 mb_make_send_once(c->fd, r, &so) ||
+			 mb_allocate(c->fd, MAILBOX_RIGHT_PORT_SET, &set) ||
+			 mb_move_member(c->fd, r, set) ||
+			 mb_send_hdr(c->fd2, snd, MAILBOX_MSG_TYPE_COPY_SEND,
+				     0, 0, 1, NULL) ||
+			 mb_destroy(c->fd, r) || mb_destroy(c->fd, set) ||
+			 mb_deallocate(c->fd, so) || mb_deallocate(c->fd2, snd);
+	}
+	return NULL;
+}
+
+/* Readers of fdinfo and stats never see a torn line or an address. */
+TEST_F(mailbox, fdinfo_and_stats_read_while_rights_change)
+{
+	struct churn c = { .fd = self->fd, .fd2 = mb_open() };
+	__u64 end = mb_now_ns() + 500 * MB_MSEC;
+	pthread_t t;
+	int reads = 0;
+
+	ASSERT_LE(0, c.fd2);
+	ASSERT_EQ(0, pthread_create(&t, NULL, churn_main, &c));
+	while (mb_now_ns() < end) {
+		char *a = fdinfo_of(getpid(), c.fd);
+		char *b = fdinfo_of(getpid(), c.fd2);
+		char *st = slurp(MB_STATS);
+		const char *p;
+
+		ASSERT_NE(NULL, a);
+		ASSERT_NE(NULL, b);
+		EXPECT_FALSE(has_address(a) || has_address(b));
+		/* Every name line is whole: it ends with its kind's fields. */
+		for (p = a; (p = strstr(p, "\nname:\t")); p++) {
+			const char *nl = strchr(p + 1, '\n');
+
+			ASSERT_NE(NULL, nl);
+			if (memmem(p, nl - p, "rights:receive", 14))
+				ASSERT_NE(NULL, memmem(p, nl - p, " set:", 5));
+		}
+		free(a);
+		free(b);
+		free(st);
+		reads++;
+	}
+	atomic_store(&c.stop, 1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, c.err);
+	EXPECT_LT(10, reads);
+	close(c.fd2);
+}
+
 /* More names than one read shows: the rest are counted, not listed. */
 TEST_F(mailbox, fdinfo_output_is_bounded)
 {
