@@ -358,8 +358,11 @@ TEST_F(mailbox, fdinfo_and_stats_read_while_rights_change)
 	close(c.fd2);
 }
 
-/* More names than one read shows: the rest are counted, not listed. */
-TEST_F(mailbox, fdinfo_output_is_bounded)
+/*
+ * More names than one read shows: the rest are counted, not listed. 16389
+ * allocations take a while on the debug kernel under TCG: a longer timeout.
+ */
+TEST_F_TIMEOUT(mailbox, fdinfo_output_is_bounded, 300)
 {
 	const unsigned int n = 16384 + 5;
 	unsigned int i, lines = 0;
