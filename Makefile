@@ -112,6 +112,16 @@ $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(UAPI_HDRS) $(KHD
 	@mkdir -p $(@D)
 	$(CC) $(MBX_CFLAGS) -static -o $@ $< $(MBX_LDLIBS)
 
+# --- tools (static: they also run in the VM) ---------------------------------
+TOOLS := $(BUILD)/tools/mailbox-lsmp
+
+.PHONY: tools
+tools: $(TOOLS)
+
+$(BUILD)/tools/mailbox-lsmp: lib/tools/mailbox-lsmp.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g $(MBX_WARN) -static -o $@ $<
+
 # --- Catch2 tests: host (run here) and device (static, run in the VM) -------
 HOST_TEST_SRCS := $(wildcard lib/tests/host/*.cpp)
 HOST_TEST_OBJS := $(call objs,$(HOST_TEST_SRCS))
@@ -155,7 +165,7 @@ $(foreach e,$(EXAMPLE_NAMES),$(eval $(call example_rule,$(e))))
 
 # --- the two commands ---------------------------------------------------------
 .PHONY: all
-all: module lib selftests tests examples
+all: module lib selftests tests examples tools
 
 # Host tests, the debug kernel VM, the stock kernel VM; the last line printed
 # is the summary "N passed, N failed[, N skipped]".

@@ -43,7 +43,7 @@ static int mbx_fdright_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* fdinfo: the kind of right held and whether its port is alive. */
+/* fdinfo: the kind of right held, whether its port is alive, its id. */
 static void mbx_fdright_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct mbx_fdright *fr = file->private_data;
@@ -54,9 +54,10 @@ static void mbx_fdright_show_fdinfo(struct seq_file *m, struct file *file)
 	if (!port)
 		seq_puts(m, "mailbox-right:\tnone\n");
 	else
-		seq_printf(m, "mailbox-right:\t%s\nport-alive:\t%d\n",
+		seq_printf(m, "mailbox-right:\t%s\nport-alive:\t%d\nport-id:\t%llu\n",
 			   fr->right.type == MAILBOX_MSG_TYPE_PORT_SEND ?
-			   "send" : "send-once", READ_ONCE(port->active));
+			   "send" : "send-once", READ_ONCE(port->active),
+			   port->id);
 	mutex_unlock(&fr->lock);
 }
 

@@ -45,6 +45,9 @@
  * space->lock (mutex)  protects the space's name table, every entry's
  *                      fields and the reverse map. May sleep under it.
  * mbx_registry_lock (mutex, registry.c) protects the service registry.
+ * mbx_spaces_lock (mutex, space.c) protects the list of open spaces; taken
+ *                      before space->lock (stats readers), never under any
+ *                      other lock.
  * port->lock (spinlock) protects the port's queue, counters and @active.
  * pset->lock (spinlock) protects the set's member and ready lists, its
  *                      counters, @active and the set receivers' wait
@@ -113,6 +116,7 @@
 
 #include "../uapi/linux/mailbox.h"
 
+struct dentry;
 struct seq_file;
 
 /* Highest name index: keeps every name below MAILBOX_PORT_DEAD. */
@@ -147,6 +151,7 @@ struct mbx_boost;
 
 struct mbx_port {
 	refcount_t ref;			/* (atomic) */
+	u64 id;				/* (set at init) module-unique, stats.c */
 	spinlock_t lock;
 	bool active;			/* (protected by @lock; READ_ONCE ok) */
 	u8 npulses;			/* (protected by @lock) pulses queued,
@@ -209,6 +214,7 @@ struct mbx_port {
 
 struct mbx_pset {
 	refcount_t ref;			/* (atomic) */
+	u64 id;				/* (set at init) module-unique, stats.c */
 	spinlock_t lock;
 	bool active;			/* (protected by @lock) */
 	struct list_head members;	/* (protected by @lock) */
@@ -258,6 +264,8 @@ struct mbx_request {
 
 struct mbx_space {
 	struct mutex lock;		/* see "Locking" above */
+	u64 id;				/* (set at open) module-unique */
+	struct list_head link;		/* in mbx_spaces (mbx_spaces_lock) */
 	struct xarray names;		/* (protected by @lock) */
 	struct rb_root by_port;		/* (protected by @lock) */
 	u32 next_index;			/* (protected by @lock) cyclic allocator */
@@ -302,6 +310,12 @@ struct mbx_ubuf {
 
 struct mbx_msg {
 	struct list_head link;		/* in port->msgs (port->lock) */
+	u64 serial;			/* (set at alloc) module-unique id for
+					 * traces (stats.c)
+					 */
+	u64 sent_ns;			/* (set at send) ktime_get_ns() when
+					 * the receive tracepoint is on, else 0
+					 */
 	u32 size;			/* header + body */
 	u32 bits;			/* header bits as sent */
 	s32 id;
@@ -391,6 +405,8 @@ enum mbx_stat {
 	MBX_STAT_PRIO_BOOSTS,
 	MBX_STAT_PRIO_THREADS,
 	MBX_STAT_OOL_BYTES,
+	MBX_STAT_BLOCKED_SENDERS,
+	MBX_STAT_BLOCKED_RECEIVERS,
 	MBX_STAT_TOTAL_PORTS,
 	MBX_STAT_TOTAL_SENT,
 	MBX_STAT_TOTAL_RECEIVED,
@@ -401,10 +417,18 @@ enum mbx_stat {
 	MBX_STAT_TOTAL_MSG_LIMIT_HITS,
 	MBX_STAT_TOTAL_BYTE_LIMIT_HITS,
 	MBX_STAT_TOTAL_NAME_LIMIT_HITS,
+	MBX_STAT_TOTAL_BLOCKED_SENDS,
+	MBX_STAT_TOTAL_BLOCKED_RECEIVES,
+	MBX_STAT_TOTAL_SEND_TIMEOUTS,
+	MBX_STAT_TOTAL_RECEIVE_TIMEOUTS,
 	MBX_STAT_NR,
 };
 
 void mbx_stat_add(enum mbx_stat stat, long delta);
+u64 mbx_new_object_id(void);
+u64 mbx_new_msg_serial(void);
+void mbx_wait_begin(u64 id, bool send);
+void mbx_wait_end(u64 id, bool send, int ret);
 void mbx_stats_init(void);
 void mbx_stats_exit(void);
 
@@ -440,6 +464,7 @@ void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry);
 void mbx_link_locked(struct mbx_space *space, struct mbx_entry *entry);
 bool mbx_check_dead_locked(struct mbx_space *space, struct mbx_entry *entry);
 void mbx_space_show(struct seq_file *m, struct mbx_space *space);
+void mbx_spaces_count_names(unsigned long *counts, unsigned int nr);
 
 /* right.c */
 void mbx_right_release(struct mbx_right *right);
@@ -589,6 +614,7 @@ int mbx_ioctl_lookup(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_unregister(struct mbx_space *space, void __user *uarg);
 void mbx_registry_exit(void);
 void mbx_registry_port_died(struct mbx_port *port);
+void mbx_registry_debugfs(struct dentry *dir);
 
 /* pset.c */
 struct mbx_pset *mbx_pset_alloc(void);
@@ -624,7 +650,6 @@ int mbx_ioctl_move_member(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_ready_fd(struct mbx_space *space, void __user *uarg);
 
 /* limits.c */
-struct dentry;
 int mbx_limits_open(struct mbx_space *space, const struct file *file);
 void mbx_limits_close(struct mbx_space *space);
 int mbx_charge_port(struct mbx_space *space, struct mbx_port *port);
@@ -635,6 +660,7 @@ void mbx_uncharge_msg(struct mbx_msg *msg);
 int mbx_charge_name(struct mbx_space *space);
 void mbx_uncharge_name(struct mbx_space *space);
 void mbx_limits_debugfs(struct dentry *dir);
+void mbx_limits_show(struct seq_file *m, struct mbx_space *space);
 void mbx_limits_exit(void);
 
 /* main.c */

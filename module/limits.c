@@ -312,3 +312,25 @@ void mbx_limits_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("users", 0444, dir, NULL, &mbx_users_fops);
 }
+
+/*
+ * fdinfo: the space's user (as the reader's user namespace sees it), what
+ * that user holds and the per-user limits (0: none). @space->user is set
+ * at open and stays until release.
+ */
+void mbx_limits_show(struct seq_file *m, struct mbx_space *space)
+{
+	struct mbx_user *u = space->user;
+
+	seq_printf(m, "mailbox-user:\tuid:%u unlimited:%d\n",
+		   from_kuid_munged(seq_user_ns(m), u->uid), space->unlimited);
+	seq_printf(m, "mailbox-user-use:\tports:%ld/%u msgs:%ld/%u bytes:%ld/%u names:%ld/%u\n",
+		   atomic_long_read(&u->ports),
+		   READ_ONCE(mbx_max_ports_per_user),
+		   atomic_long_read(&u->msgs),
+		   READ_ONCE(mbx_max_msgs_per_user),
+		   atomic_long_read(&u->bytes),
+		   READ_ONCE(mbx_max_bytes_per_user),
+		   atomic_long_read(&u->names),
+		   READ_ONCE(mbx_max_names_per_user));
+}

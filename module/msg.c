@@ -40,6 +40,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static void mbx_timeout_init(struct mbx_timeout *t, bool has_timeout,
 			     u64 ns, bool nonblock)
@@ -66,6 +67,7 @@ static int mbx_wait_locked(struct mbx_port *port, wait_queue_head_t *wq,
 			   struct mbx_timeout *t, bool shared)
 	__must_hold(&port->lock)
 {
+	bool send = wq == &port->send_wait;
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
@@ -75,6 +77,7 @@ static int mbx_wait_locked(struct mbx_port *port, wait_queue_head_t *wq,
 	else
 		prepare_to_wait_exclusive(wq, &wait, TASK_INTERRUPTIBLE);
 	spin_unlock(&port->lock);
+	mbx_wait_begin(port->id, send);
 	if (t->forever) {
 		schedule();
 	} else if (!schedule_hrtimeout_range(&t->deadline,
@@ -82,6 +85,7 @@ static int mbx_wait_locked(struct mbx_port *port, wait_queue_head_t *wq,
 					     HRTIMER_MODE_ABS)) {
 		ret = -ETIMEDOUT;
 	}
+	mbx_wait_end(port->id, send, ret);
 	finish_wait(wq, &wait);
 	spin_lock(&port->lock);
 	if (!ret && signal_pending(current))
@@ -103,6 +107,8 @@ struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp)
 	if (!msg)
 		return NULL;
 	msg->size = size;
+	msg->serial = mbx_new_msg_serial();
+	msg->sent_ns = 0;
 	msg->dest.port = NULL;
 	msg->reply.port = NULL;
 	msg->nr_rights = 0;
@@ -311,6 +317,7 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 		waited = port;
 
 		if (t->nowait) {
+			mbx_stat_add(MBX_STAT_TOTAL_SEND_TIMEOUTS, 1);
 			*status = MAILBOX_SEND_TIMED_OUT;
 			ret = -EAGAIN;
 			goto out_pass;
@@ -333,6 +340,7 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 			goto out_pass;
 		}
 		if (wret) {
+			mbx_stat_add(MBX_STAT_TOTAL_SEND_TIMEOUTS, 1);
 			*status = MAILBOX_SEND_TIMED_OUT;
 			ret = wret;
 			goto out_pass;
@@ -346,6 +354,9 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 	transit = msg->carries_receive;
 	if (transit)
 		mbx_desc_set_transit_locked(msg, port);
+	if (trace_mailbox_receive_enabled())
+		msg->sent_ns = ktime_get_ns();
+	trace_mailbox_send(msg, port);
 	mbx_enqueue_locked(port, msg, sync);
 	spin_unlock(&port->lock);
 	if (transit)
@@ -585,9 +596,12 @@ int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 	if (ret) {
 		args->status = ret == -EINTR ? MAILBOX_RCV_INTERRUPTED :
 			       MAILBOX_RCV_TIMED_OUT;
+		if (ret != -EINTR)
+			mbx_stat_add(MBX_STAT_TOTAL_RECEIVE_TIMEOUTS, 1);
 		return ret;
 	}
 	if (t->nowait) {
+		mbx_stat_add(MBX_STAT_TOTAL_RECEIVE_TIMEOUTS, 1);
 		args->status = MAILBOX_RCV_TIMED_OUT;
 		return -EAGAIN;
 	}
@@ -1058,6 +1072,8 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	ret = body_err;
 	args->status = ret ? MAILBOX_RCV_BODY_ERROR : MAILBOX_MSG_SUCCESS;
 out_free:
+	/* Dequeued for good, delivered whole (ret 0) or not. */
+	trace_mailbox_receive(msg, port, ret);
 	mbx_stat_add(MBX_STAT_TOTAL_RECEIVED, 1);
 	mbx_msg_free(msg);
 	kvfree(names);

@@ -24,6 +24,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* XNU's NDR_record: little-endian integers, ASCII, IEEE floats. */
 static const u8 mbx_ndr[8] = { 0, 0, 0, 0, 1, 0, 0, 0 };
@@ -76,6 +77,7 @@ void mbx_notify_deliver(struct mbx_msg *msg)
 
 	/* Counted when sent, like a message: received or destroyed later. */
 	mbx_stat_add(MBX_STAT_TOTAL_NOTIFICATIONS, 1);
+	trace_mailbox_notify(msg, port);
 	spin_lock(&port->lock);
 	if (!port->active) {
 		spin_unlock(&port->lock);

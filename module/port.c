@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static struct kmem_cache *mbx_port_cache;
 
@@ -51,6 +52,7 @@ struct mbx_port *mbx_port_alloc(struct mbx_space *space)
 		return ERR_PTR(ret);
 	}
 	refcount_set(&port->ref, 1);
+	port->id = mbx_new_object_id();
 	spin_lock_init(&port->lock);
 	port->active = true;
 	INIT_LIST_HEAD(&port->msgs);
@@ -63,6 +65,7 @@ struct mbx_port *mbx_port_alloc(struct mbx_space *space)
 	INIT_LIST_HEAD(&port->ready_link);
 	mbx_stat_add(MBX_STAT_PORTS, 1);
 	mbx_stat_add(MBX_STAT_TOTAL_PORTS, 1);
+	trace_mailbox_port_create(port, space);
 	return port;
 }
 
@@ -108,6 +111,7 @@ static bool mbx_port_hand_over(struct mbx_port *port, struct mbx_msg *pd)
 		goto out_fail;
 	}
 	mbx_desc_set_transit_locked(pd, dest);
+	trace_mailbox_notify(pd, dest);
 	mbx_enqueue_locked(dest, pd, false);
 	spin_unlock(&dest->lock);
 	mutex_unlock(&mbx_transit_lock);
@@ -165,6 +169,7 @@ void mbx_port_destroy(struct mbx_port *port)
 
 		spin_lock(&p->lock);
 		WRITE_ONCE(p->active, false);
+		trace_mailbox_port_destroy(p, p->msgcount + p->npulses);
 		list_splice_init(&p->msgs, &msgs);
 		p->msgcount = 0;
 		p->npulses = 0;

@@ -53,6 +53,7 @@ struct mbx_pset *mbx_pset_alloc(void)
 	if (!pset)
 		return NULL;
 	refcount_set(&pset->ref, 1);
+	pset->id = mbx_new_object_id();
 	spin_lock_init(&pset->lock);
 	pset->active = true;
 	INIT_LIST_HEAD(&pset->members);
@@ -380,6 +381,7 @@ static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t,
 		prepare_to_wait_exclusive(&pset->wait, &wait,
 					  TASK_INTERRUPTIBLE);
 	spin_unlock(&pset->lock);
+	mbx_wait_begin(pset->id, false);
 	if (t->forever) {
 		schedule();
 	} else if (!schedule_hrtimeout_range(&t->deadline,
@@ -387,6 +389,7 @@ static int mbx_pset_wait_locked(struct mbx_pset *pset, struct mbx_timeout *t,
 					     HRTIMER_MODE_ABS)) {
 		ret = -ETIMEDOUT;
 	}
+	mbx_wait_end(pset->id, false, ret);
 	finish_wait(&pset->wait, &wait);
 	spin_lock(&pset->lock);
 	if (!ret && signal_pending(current))

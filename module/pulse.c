@@ -25,6 +25,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* struct mailbox_pulse after its header: the body of a pulse message. */
 struct mbx_pulse_body {
@@ -121,6 +122,9 @@ static bool mbx_pulse_queue_locked(struct mbx_port *port, struct mbx_msg *msg)
 
 	lockdep_assert_held(&port->lock);
 	if (port->npulses < MAILBOX_PULSE_LANE) {
+		if (trace_mailbox_receive_enabled())
+			msg->sent_ns = ktime_get_ns();
+		trace_mailbox_send(msg, port);
 		mbx_enqueue_locked(port, msg, false);
 		return true;
 	}

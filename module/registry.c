@@ -29,15 +29,20 @@
  * register undoes its copyin exactly) and outside port->lock; it is never
  * held while taking a space->lock (LOOKUP copies the right under it, drops
  * it, then copies out under the space's lock).
+ *
+ * debugfs "registry" lists every service of every namespace under the
+ * registry lock, taking each service's port lock for its line.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/ipc_namespace.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_ns.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -452,4 +457,50 @@ void mbx_registry_port_died(struct mbx_port *port)
 void mbx_registry_exit(void)
 {
 	mbx_registry_remove(NULL);
+}
+
+/*
+ * debugfs "registry": one line per service of every IPC namespace, sorted
+ * by name within a namespace. receiver_space is the id of the space holding
+ * the port's receive right (mailbox-space: in its fdinfo), 0 while the
+ * right is in a message or the port is dead. port->receiver is stable
+ * under port->lock: a space clears it there before it is freed.
+ */
+static int mbx_registry_show(struct seq_file *m, void *unused)
+{
+	struct mbx_svc_ns *ns;
+
+	mutex_lock(&mbx_registry_lock);
+	list_for_each_entry(ns, &mbx_svc_namespaces, link) {
+		struct rb_node *node;
+
+		for (node = rb_first(&ns->services); node;
+		     node = rb_next(node)) {
+			struct mbx_service *svc;
+			struct mbx_port *port;
+			u64 receiver;
+			bool alive;
+
+			svc = rb_entry(node, struct mbx_service, node);
+			port = svc->right.port;
+			spin_lock(&port->lock);
+			alive = port->active;
+			receiver = port->receiver ? port->receiver->id : 0;
+			spin_unlock(&port->lock);
+			seq_printf(m, "ipcns:%u service:", ns->ipc_ns->ns.inum);
+			seq_escape(m, svc->name, " \t\n\\");
+			seq_printf(m, " port:%llu owner:%u alive:%d receiver_space:%llu\n",
+				   port->id,
+				   from_kuid_munged(seq_user_ns(m), svc->owner),
+				   alive, receiver);
+		}
+	}
+	mutex_unlock(&mbx_registry_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mbx_registry);
+
+void mbx_registry_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("registry", 0444, dir, NULL, &mbx_registry_fops);
 }

@@ -19,6 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /*
  * Drop a right in flight (@used: consumed by delivering a message through
@@ -187,6 +188,7 @@ int mbx_copyin_locked(struct mbx_space *space, u32 name, u32 disposition,
 
 	right->port = mbx_port_get(port);
 	txn->n++;
+	trace_mailbox_right_copyin(space, name, disposition, port);
 	return 0;
 }
 
@@ -281,22 +283,10 @@ static int mbx_copyout_receive_locked(struct mbx_space *space,
 	return 0;
 }
 
-/**
- * mbx_copyout_locked() - put a right in flight into a space
- * @space: the space, locked
- * @right: the right; emptied on success
- * @want: the name wanted, or MAILBOX_PORT_NULL for the space's choice
- * @spare: a free entry, used (and set to NULL) if a new name is needed
- * @name: the name the right got
- *
- * A send right joins the name the space already has for the port, if any.
- *
- * Return: 0, -EPIPE (the port is dead; @right untouched), -EALREADY (the
- * port has another name than @want here), -EOVERFLOW (user references would
- * overflow), -EEXIST, -EINVAL, -ENOSPC, -ENOMEM (from naming).
- */
-int mbx_copyout_locked(struct mbx_space *space, struct mbx_right *right,
-		       u32 want, struct mbx_entry **spare, u32 *name)
+/* The work of mbx_copyout_locked(), below. */
+static int __mbx_copyout_locked(struct mbx_space *space,
+				struct mbx_right *right, u32 want,
+				struct mbx_entry **spare, u32 *name)
 {
 	struct mbx_port *port = right->port;
 	struct mbx_entry *entry;
@@ -351,6 +341,33 @@ int mbx_copyout_locked(struct mbx_space *space, struct mbx_right *right,
 	right->port = NULL;
 	*name = entry->name;
 	return 0;
+}
+
+/**
+ * mbx_copyout_locked() - put a right in flight into a space
+ * @space: the space, locked
+ * @right: the right; emptied on success
+ * @want: the name wanted, or MAILBOX_PORT_NULL for the space's choice
+ * @spare: a free entry, used (and set to NULL) if a new name is needed
+ * @name: the name the right got
+ *
+ * A send right joins the name the space already has for the port, if any.
+ *
+ * Return: 0, -EPIPE (the port is dead; @right untouched), -EALREADY (the
+ * port has another name than @want here), -EOVERFLOW (user references would
+ * overflow), -EEXIST, -EINVAL, -ENOSPC, -ENOMEM (from naming).
+ */
+int mbx_copyout_locked(struct mbx_space *space, struct mbx_right *right,
+		       u32 want, struct mbx_entry **spare, u32 *name)
+{
+	u64 port_id = right->port->id;
+	u32 type = right->type;
+	int ret;
+
+	ret = __mbx_copyout_locked(space, right, want, spare, name);
+	if (!ret)
+		trace_mailbox_right_copyout(space, *name, type, port_id);
+	return ret;
 }
 
 /* Destroy every right under @entry's name and remove the name. */

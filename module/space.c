@@ -10,7 +10,12 @@
  * generation advances at every wrap, so a freed name comes back only after
  * the whole index range has been used. Entries holding a send or receive
  * right are also linked in @by_port, keyed by port address, which gives the
- * one-name-per-port rule. Every function here needs space->lock.
+ * one-name-per-port rule. Every function here needs space->lock, except
+ * those that walk every space (stats) or print one (fdinfo).
+ *
+ * Every open space is on mbx_spaces (under mbx_spaces_lock, taken before
+ * any space->lock) so that the stats file can count names by kind. A space
+ * gets a module-unique id at open; fdinfo and tracepoints name it by that.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,6 +26,12 @@
 #include "internal.h"
 
 static struct kmem_cache *mbx_entry_cache;
+static LIST_HEAD(mbx_spaces);		/* (protected by mbx_spaces_lock) */
+static DEFINE_MUTEX(mbx_spaces_lock);
+static atomic64_t mbx_space_ids = ATOMIC64_INIT(0);
+
+/* At most this many names are listed in one fdinfo read. */
+#define MBX_FDINFO_MAX_NAMES	16384
 
 int mbx_entry_cache_init(void)
 {
@@ -53,6 +64,10 @@ struct mbx_space *mbx_space_create(void)
 	mutex_init(&space->lock);
 	xa_init_flags(&space->names, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	space->by_port = RB_ROOT;
+	space->id = atomic64_inc_return(&mbx_space_ids);
+	mutex_lock(&mbx_spaces_lock);
+	list_add_tail(&space->link, &mbx_spaces);
+	mutex_unlock(&mbx_spaces_lock);
 	mbx_stat_add(MBX_STAT_SPACES, 1);
 	return space;
 }
@@ -62,6 +77,10 @@ void mbx_space_destroy(struct mbx_space *space)
 {
 	struct mbx_entry *entry;
 	unsigned long index;
+
+	mutex_lock(&mbx_spaces_lock);
+	list_del(&space->link);
+	mutex_unlock(&mbx_spaces_lock);
 
 	mutex_lock(&space->lock);
 	xa_for_each(&space->names, index, entry) {
@@ -253,28 +272,107 @@ bool mbx_check_dead_locked(struct mbx_space *space, struct mbx_entry *entry)
 	return true;
 }
 
-/* fdinfo: one line per name, no kernel addresses. */
+/*
+ * Count the names of every open space by kind (MAILBOX_RIGHT_* order, a
+ * name holding send and receive counts in both) into @counts[@nr]. For the
+ * stats file: takes mbx_spaces_lock, then each space's lock in turn.
+ */
+void mbx_spaces_count_names(unsigned long *counts, unsigned int nr)
+{
+	struct mbx_space *space;
+	struct mbx_entry *entry;
+	unsigned long index;
+	unsigned int k;
+
+	mutex_lock(&mbx_spaces_lock);
+	list_for_each_entry(space, &mbx_spaces, link) {
+		mutex_lock(&space->lock);
+		xa_for_each(&space->names, index, entry) {
+			mbx_check_dead_locked(space, entry);
+			for (k = 0; k < nr; k++)
+				if (entry->type & MAILBOX_PORT_TYPE(k))
+					counts[k]++;
+			cond_resched();
+		}
+		mutex_unlock(&space->lock);
+	}
+	mutex_unlock(&mbx_spaces_lock);
+}
+
+static void mbx_show_rights(struct seq_file *m, u32 type)
+{
+	static const char * const kinds[] = {
+		[MAILBOX_RIGHT_SEND] = "send",
+		[MAILBOX_RIGHT_RECEIVE] = "receive",
+		[MAILBOX_RIGHT_SEND_ONCE] = "send-once",
+		[MAILBOX_RIGHT_PORT_SET] = "port-set",
+		[MAILBOX_RIGHT_DEAD_NAME] = "dead-name",
+	};
+	bool first = true;
+	unsigned int k;
+
+	seq_puts(m, " rights:");
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		if (!(type & MAILBOX_PORT_TYPE(k)))
+			continue;
+		seq_printf(m, "%s%s", first ? "" : ",", kinds[k]);
+		first = false;
+	}
+	if (first)
+		seq_puts(m, "none");
+}
+
+/* One receive right's port: queue, pulses, senders, set membership. */
+static void mbx_show_receive(struct seq_file *m, struct mbx_port *port)
+{
+	spin_lock(&port->lock);
+	seq_printf(m, " msgcount:%u qlimit:%u seqno:%u mscount:%u srights:%u sorights:%u pulses:%u pulses_dropped:%u flags:0x%x",
+		   port->msgcount, port->qlimit, port->seqno, port->mscount,
+		   port->srights, port->sorights, port->npulses,
+		   port->pulses_dropped, port->flags);
+	/* port->pset is stable under port->lock; its id is set at init. */
+	seq_printf(m, " in_set:%u set:%llu", !!port->pset,
+		   port->pset ? port->pset->id : 0);
+	spin_unlock(&port->lock);
+}
+
+/*
+ * fdinfo of a space: a header, then one line per name (at most
+ * MBX_FDINFO_MAX_NAMES), no kernel addresses. Documentation/
+ * observability.rst describes every field. Runs under space->lock (a
+ * mutex); port and set locks are taken for one line at a time.
+ */
 void mbx_space_show(struct seq_file *m, struct mbx_space *space)
 {
 	struct mbx_entry *entry;
 	unsigned long index;
+	unsigned int shown = 0;
 
 	mutex_lock(&space->lock);
+	seq_printf(m, "mailbox-space:\t%llu\n", space->id);
 	seq_printf(m, "mailbox-names:\t%u\n", space->nr_names);
+	seq_printf(m, "mailbox-max-names:\t%u\n", mbx_max_names);
+	mbx_limits_show(m, space);
 	xa_for_each(&space->names, index, entry) {
+		if (shown++ == MBX_FDINFO_MAX_NAMES) {
+			seq_printf(m, "mailbox-names-not-shown:\t%u\n",
+				   space->nr_names - MBX_FDINFO_MAX_NAMES);
+			break;
+		}
 		mbx_check_dead_locked(space, entry);
 		seq_printf(m, "name:\t0x%08x type:0x%06x urefs:%u", entry->name,
 			   entry->type, entry->urefs);
+		mbx_show_rights(m, entry->type);
+		if (entry->port)
+			seq_printf(m, " port:%llu", entry->port->id);
 		if (entry->type & MAILBOX_PORT_TYPE_RECEIVE) {
-			struct mbx_port *port = entry->port;
-
-			spin_lock(&port->lock);
-			seq_printf(m, " msgcount:%u qlimit:%u seqno:%u in_set:%u",
-				   port->msgcount, port->qlimit, port->seqno,
-				   !!port->pset);
-			spin_unlock(&port->lock);
+			mbx_show_receive(m, entry->port);
 		} else if (entry->type & MAILBOX_PORT_TYPE_PORT_SET) {
+			seq_printf(m, " set:%llu", entry->pset->id);
 			mbx_pset_show(m, entry->pset);
+		} else if (entry->port) {
+			seq_printf(m, " alive:%d",
+				   READ_ONCE(entry->port->active));
 		}
 		seq_putc(m, '\n');
 		cond_resched();
