@@ -75,7 +75,7 @@ FIXTURE_TEARDOWN(guess)
 {
 }
 
-TEST_F_TIMEOUT(guess, guessed_names_reach_nothing_in_another_space, 300)
+TEST_F_TIMEOUT(guess, guessed_names_reach_nothing_in_another_space, 600)
 {
 	int a = mb_open(), b = mb_open();
 	static __u32 names[NPORTS];

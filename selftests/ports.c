@@ -130,7 +130,7 @@ TEST_F(mailbox, reused_index_gets_a_new_generation)
 	EXPECT_EQ(ENOENT, mb_deallocate(self->fd, old));
 }
 
-TEST_F_TIMEOUT(mailbox, allocate_beyond_max_names_fails_with_enospc, 120)
+TEST_F_TIMEOUT(mailbox, allocate_beyond_max_names_fails_with_enospc, 600)
 {
 	struct mailbox_version v;
 	__u32 n, last = 0, i;

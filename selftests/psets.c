@@ -583,7 +583,7 @@ TEST_F(mailbox, set_with_100_members)
 	members_test(_metadata, self->fd, 100);
 }
 
-TEST_F(mailbox, set_with_10000_members)
+TEST_F_TIMEOUT(mailbox, set_with_10000_members, 180)
 {
 	members_test(_metadata, self->fd, 10000);
 }

@@ -63,7 +63,7 @@ static void *insert_loop(void *arg)
 	return NULL;
 }
 
-TEST_F(mailbox, inserting_between_two_spaces_in_both_directions_does_not_deadlock)
+TEST_F_TIMEOUT(mailbox, inserting_between_two_spaces_in_both_directions_does_not_deadlock, 180)
 {
 	struct racer a = { 0 }, b = { 0 };
 	__u32 pa, pb;
@@ -250,7 +250,7 @@ static void *alloc_destroy_loop(void *arg)
 	return NULL;
 }
 
-TEST_F(mailbox, threads_allocating_and_destroying_in_one_space)
+TEST_F_TIMEOUT(mailbox, threads_allocating_and_destroying_in_one_space, 180)
 {
 	struct racer r[4] = { 0 };
 	struct mailbox_port_names pn = { .count = 0 };

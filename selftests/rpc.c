@@ -338,7 +338,7 @@ TEST_F(mailbox, death_of_the_receiver_process_wakes_blocked_senders_with_epipe)
 #define FIFO_TOTAL	100000
 #define FIFO_EACH	(FIFO_TOTAL / FIFO_SENDERS)
 
-TEST_F_TIMEOUT(mailbox, hundred_thousand_messages_keep_per_sender_order, 300)
+TEST_F_TIMEOUT(mailbox, hundred_thousand_messages_keep_per_sender_order, 600)
 {
 	__u32 expect[FIFO_SENDERS] = { 0 };
 	struct mailbox_msg_header h;
