@@ -559,6 +559,35 @@ TEST_F(uring, mailbox_fd_close_cancels_once_no_fd_is_left)
 	EXPECT_EQ(0, uring_waiting_drains());
 }
 
+TEST_F(uring, a_child_closing_its_inherited_fd_cancels_nothing)
+{
+	struct mailbox_msg_header *h;
+	unsigned char buf[64];
+	struct mailbox_msg m;
+	__u32 port;
+	pid_t pid;
+	int res;
+
+	ASSERT_EQ(0, port_with_send(self->fd, &port, 0));
+	recv_args(&m, port, buf, sizeof(buf), 0, 0);
+	ASSERT_EQ(0, submit_cmd(&self->ring, self->fd, &m));
+	ASSERT_EQ(-ETIME, reap(&self->ring, UD_CMD, 100, &res));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(self->fd);
+		_exit(0);
+	}
+	ASSERT_EQ(0, mb_wait_child(pid));
+	ASSERT_EQ(-ETIME, reap(&self->ring, UD_CMD, 100, &res));
+	ASSERT_EQ(0, mb_send_hdr(self->fd, port, MAILBOX_MSG_TYPE_COPY_SEND,
+				 0, 0, 12, NULL));
+	ASSERT_EQ(0, reap(&self->ring, UD_CMD, 5000, &res));
+	EXPECT_EQ(0, res);
+	h = (struct mailbox_msg_header *)buf;
+	EXPECT_EQ(12, h->id);
+}
+
 TEST_F(uring, command_reaching_io_wq_after_the_close_is_cancelled)
 {
 	unsigned char buf[64];
