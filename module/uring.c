@@ -103,8 +103,14 @@ static int mbx_uring_msg_nowait(struct file *file, void __user *uarg)
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (!(file->f_flags & O_NONBLOCK) && !mbx_uring_may_try(&args))
-		return -EAGAIN;		/* straight to io-wq */
+	/*
+	 * Straight to io-wq if it could wait, even on an O_NONBLOCK file (a
+	 * timeout wins over O_NONBLOCK, as for the ioctl). If user space
+	 * changes the arguments meanwhile, the ioctl below may wait here:
+	 * only the submitter is held up.
+	 */
+	if (!mbx_uring_may_try(&args))
+		return -EAGAIN;
 	ret = mbx_ioctl_msg(space, uarg, true);
 	mbx_prio_settle();
 	if (ret == -EAGAIN && !(file->f_flags & O_NONBLOCK)) {

@@ -370,10 +370,11 @@ TEST_F(uring, async_receive_timeout_matches_the_ioctl)
 	EXPECT_EQ(MAILBOX_RCV_TIMED_OUT, m.status);
 }
 
-TEST_F(uring, o_nonblock_mailbox_fd_never_waits)
+TEST_F(uring, o_nonblock_mailbox_fd_waits_only_for_a_timeout)
 {
 	unsigned char buf[64];
 	struct mailbox_msg m;
+	__u64 t0;
 	__u32 port;
 	int fd, res;
 
@@ -388,6 +389,16 @@ TEST_F(uring, o_nonblock_mailbox_fd_never_waits)
 	ASSERT_EQ(0, reap(&self->ring, UD_CMD, 5000, &res));
 	EXPECT_EQ(-EAGAIN, res);
 	EXPECT_EQ(MAILBOX_RCV_TIMED_OUT, m.status);
+
+	/* A timeout wins, as for the ioctl, but the submitter never waits. */
+	recv_args(&m, port, buf, sizeof(buf), MAILBOX_MSG_RCV_TIMEOUT,
+		  200 * MB_MSEC);
+	t0 = mb_now_ns();
+	ASSERT_EQ(0, submit_cmd(&self->ring, self->fd, &m));
+	EXPECT_GT(100 * MB_MSEC, mb_now_ns() - t0);
+	ASSERT_EQ(0, reap(&self->ring, UD_CMD, 5000, &res));
+	EXPECT_LE(200 * MB_MSEC, mb_now_ns() - t0);
+	EXPECT_EQ(-ETIMEDOUT, res);
 }
 
 TEST_F(uring, errors_are_the_ioctl_errors)
