@@ -161,8 +161,11 @@ static int port_with_send(int fd, __u32 *port, __u32 qlimit)
 	return err;
 }
 
-/* Wait up to 5 s for debugfs "uring_waiting" to reach 0 (-1: no stats). */
-static int uring_waiting_drains(void)
+/*
+ * Wait up to 5 s for debugfs "uring_waiting" (commands running in io-wq)
+ * to read @want. Returns 0, -1 without stats, or the last value read.
+ */
+static int uring_waiting_is(unsigned long long want)
 {
 	unsigned long long v = 0;
 	int i;
@@ -170,11 +173,16 @@ static int uring_waiting_drains(void)
 	for (i = 0; i < 500; i++) {
 		if (mb_stat("uring_waiting", &v))
 			return -1;
-		if (!v)
+		if (v == want)
 			return 0;
 		usleep(10 * 1000);
 	}
 	return (int)v;
+}
+
+static int uring_waiting_drains(void)
+{
+	return uring_waiting_is(0);
 }
 
 TEST_F(uring, async_send_queues_the_message)
@@ -535,6 +543,12 @@ TEST_F(uring, ring_close_ends_waiting_commands)
 	ASSERT_EQ(0, submit_cmd(&self->ring, self->fd, &m[0]));
 	ASSERT_EQ(0, submit_cmd(&self->ring, self->fd, &m[1]));
 	ASSERT_EQ(-ETIME, reap(&self->ring, UD_CMD, 100, &res));
+	/*
+	 * Both wait in io-wq. Closing the ring cancels them asynchronously
+	 * (io_uring's exit work): until then a message sent could still be
+	 * taken, so look only once they are gone.
+	 */
+	ASSERT_EQ(0, uring_waiting_is(2));
 	io_uring_queue_exit(&self->ring);
 	self->ring_up = false;
 	EXPECT_EQ(0, uring_waiting_drains());
@@ -618,6 +632,63 @@ TEST_F(uring, command_reaching_io_wq_after_the_close_is_cancelled)
 	close(fd);
 	ASSERT_EQ(0, reap(&self->ring, UD_CMD, 5000, &res));
 	EXPECT_EQ(-ECANCELED, res);
+}
+
+/*
+ * io-wq runs at most min(SQ entries, 4 x CPUs) bounded workers: with more
+ * receives waiting than that, the rest queue in io-wq until workers are
+ * free, and every one completes once its message comes; on a second ring,
+ * closing it ends both the running and the queued ones.
+ */
+TEST_F(uring, more_waiting_receives_than_io_wq_workers)
+{
+	enum { N = 40 };
+	static unsigned char buf[N][64];
+	static struct mailbox_msg m[N];
+	struct io_uring ring;
+	__u32 port[N];
+	int i, res, done = 0;
+	bool seen[N] = { false };
+
+	ASSERT_EQ(0, io_uring_queue_init(64, &ring, 0));
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, port_with_send(self->fd, &port[i], 0));
+		recv_args(&m[i], port[i], buf[i], sizeof(buf[i]), 0, 0);
+		ASSERT_NE(NULL, prep_cmd(&ring, self->fd, &m[i], 100 + i));
+	}
+	ASSERT_EQ(N, io_uring_submit(&ring));
+	ASSERT_EQ(-ETIME, reap(&ring, 100, 100, &res));
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, mb_send_hdr(self->fd, port[i],
+					 MAILBOX_MSG_TYPE_COPY_SEND, 0, 0,
+					 i, NULL));
+	while (done < N) {
+		struct __kernel_timespec ts = { .tv_sec = 10 };
+		struct io_uring_cqe *cqe;
+
+		ASSERT_EQ(0, io_uring_wait_cqe_timeout(&ring, &cqe, &ts));
+		i = (int)cqe->user_data - 100;
+		ASSERT_TRUE(i >= 0 && i < N);
+		EXPECT_EQ(0, cqe->res);
+		EXPECT_FALSE(seen[i]);
+		seen[i] = true;
+		io_uring_cqe_seen(&ring, cqe);
+		done++;
+	}
+	for (i = 0; i < N; i++)
+		EXPECT_EQ(i, ((struct mailbox_msg_header *)buf[i])->id);
+
+	/* Again, then close the ring with all of them waiting. */
+	for (i = 0; i < N; i++) {
+		recv_args(&m[i], port[i], buf[i], sizeof(buf[i]), 0, 0);
+		ASSERT_NE(NULL, prep_cmd(&ring, self->fd, &m[i], 100 + i));
+	}
+	ASSERT_EQ(N, io_uring_submit(&ring));
+	ASSERT_EQ(-ETIME, reap(&ring, 100, 100, &res));
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(0, uring_waiting_drains());
+	for (i = 0; i < N; i++)
+		EXPECT_EQ(0, mb_msgcount(self->fd, port[i]));
 }
 
 TEST_F(uring, port_destroyed_under_a_receive_fails_it_with_epipe)

@@ -83,7 +83,9 @@ struct Completion {
 				       timeout limit = std::nullopt) noexcept;
 
 // Owns a struct io_uring (io_uring_queue_init() .. io_uring_queue_exit()).
-// Destroying it cancels every command still pending on it.
+// Destroying it cancels every command still pending on it, asynchronously:
+// a receive may still take a message until io_uring's exit work gets to
+// it, so cancel and reap first if that matters.
 class Ring final {
 public:
 	// ENOSYS when the kernel has no io_uring.
