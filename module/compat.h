@@ -20,7 +20,7 @@
  * cancelable commands of 6.7+ (io_uring_cmd_mark_cancelable) are not used:
  * uring.c never leaves a command pending outside a running handler.
  */
-#if __has_include(<linux/io_uring/cmd.h>)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
 #include <linux/io_uring/cmd.h>
 #else
 #include <linux/io_uring.h>
