@@ -188,7 +188,7 @@ BENCH_TIMEOUT ?= 1500
 
 $(BENCH_DIR)/payload/mbxbench: bench/mbxbench.c $(UAPI_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(MBX_CFLAGS) -static -o $@ $< -lrt
+	$(CC) $(MBX_CFLAGS) -static -o $@ $< -luring -lrt
 
 .PHONY: bench
 bench: module $(BENCH_DIR)/payload/mbxbench

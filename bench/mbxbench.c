@@ -18,6 +18,7 @@
 #include <linux/android/binder.h>
 #include <linux/futex.h>
 #include <linux/mailbox.h>
+#include <liburing.h>
 #include <mqueue.h>
 #include <sched.h>
 #include <signal.h>
@@ -1425,6 +1426,309 @@ static void fig_scaling(void)
 	}
 }
 
+/*
+ * Figure 8: io_uring. One process, no peer: the cost of getting 64-byte
+ * messages into (send) or out of (receive) a queue, per call path. Each
+ * chunk of UCHUNK messages is timed alone; the queue is then drained (send)
+ * or refilled (receive) untimed with the ioctl / read / write. Paths:
+ * mailbox ioctl (one MAILBOX_IOC_MSG per message), mailbox io_uring
+ * (MAILBOX_URING_CMD_MSG, batches of 1, 16, 256 SQEs per io_uring_enter;
+ * every command finds room or a message, so it completes inline, never in
+ * io-wq), pipe write() and pipe IORING_OP_WRITE in the same batches.
+ * syscalls_per_msg counts the io_uring_enter / ioctl / write calls made.
+ * 6.1 pipes lack FMODE_NOWAIT, so io_uring runs every pipe write in an
+ * io-wq worker: those paths run an eighth of the messages.
+ */
+#define UCHUNK	256
+
+enum upath { U_IOCTL, U_URING, U_PIPE, U_PIPE_URING };
+
+struct urun {
+	int fd;			/* mailbox space */
+	__u32 port;		/* receive right, and a send right */
+	int pipefd[2];
+	struct io_uring ring;
+	char msgs[UCHUNK][MSG_BYTES];
+	struct mailbox_msg args[UCHUNK];
+};
+
+static void urun_hdr(struct urun *u, int i)
+{
+	struct mailbox_msg_header *h = (void *)u->msgs[i];
+
+	h->bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0);
+	h->size = 0;
+	h->remote_port = u->port;
+	h->local_port = 0;
+	h->voucher_port = 0;
+	h->id = 3;
+}
+
+/* Submit @n prepared SQEs, wait for @n completions; die on any failure. */
+static void urun_enter(struct urun *u, int n, int want)
+{
+	struct io_uring_cqe *cqe;
+
+	if (io_uring_submit_and_wait(&u->ring, n) != n)
+		die("io_uring_submit_and_wait");
+	for (int i = 0; i < n; i++) {
+		if (io_uring_wait_cqe(&u->ring, &cqe))
+			die("io_uring_wait_cqe");
+		if (cqe->res != want) {
+			errno = cqe->res < 0 ? -cqe->res : 0;
+			die("io_uring completion %d", cqe->res);
+		}
+		io_uring_cqe_seen(&u->ring, cqe);
+	}
+}
+
+static void urun_mbx_sqe(struct urun *u, int i)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	struct mailbox_uring_msg *c;
+
+	if (!sqe)
+		die("io_uring_get_sqe");
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = u->fd;
+	sqe->cmd_op = MAILBOX_URING_CMD_MSG;
+	c = (struct mailbox_uring_msg *)sqe->cmd;
+	c->msg = (uintptr_t)&u->args[i];
+}
+
+/* Timed: @UCHUNK messages in by @path, @batch per enter. Returns ns. */
+static uint64_t urun_send(struct urun *u, enum upath path, int batch,
+			  long *sys)
+{
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < UCHUNK; i += batch) {
+		for (int j = i; j < i + batch; j++) {
+			struct io_uring_sqe *sqe;
+
+			switch (path) {
+			case U_IOCTL:
+				if (mbx_msg(u->fd, MAILBOX_MSG_SEND, u->msgs[j],
+					    MSG_BYTES, NULL, 0, 0))
+					die("mailbox send");
+				(*sys)++;
+				break;
+			case U_URING:
+				u->args[j] = (struct mailbox_msg){
+					.send_msg = (uintptr_t)u->msgs[j],
+					.send_size = MSG_BYTES,
+					.options = MAILBOX_MSG_SEND,
+				};
+				urun_mbx_sqe(u, j);
+				break;
+			case U_PIPE:
+				if (write(u->pipefd[1], u->msgs[j], MSG_BYTES) !=
+				    MSG_BYTES)
+					die("pipe write");
+				(*sys)++;
+				break;
+			case U_PIPE_URING:
+				sqe = io_uring_get_sqe(&u->ring);
+				if (!sqe)
+					die("io_uring_get_sqe");
+				io_uring_prep_write(sqe, u->pipefd[1], u->msgs[j],
+						    MSG_BYTES, 0);
+				break;
+			}
+		}
+		if (path == U_URING || path == U_PIPE_URING) {
+			urun_enter(u, batch, path == U_URING ? 0 : MSG_BYTES);
+			(*sys)++;
+		}
+	}
+	return now_ns() - t0;
+}
+
+/* Timed: @UCHUNK queued messages out by @path (mailbox only). */
+static uint64_t urun_receive(struct urun *u, enum upath path, int batch,
+			     long *sys)
+{
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < UCHUNK; i += batch) {
+		for (int j = i; j < i + batch; j++) {
+			if (path == U_IOCTL) {
+				if (mbx_msg(u->fd, MAILBOX_MSG_RCV, NULL, 0,
+					    u->msgs[j], MSG_BYTES, u->port))
+					die("mailbox receive");
+				(*sys)++;
+				continue;
+			}
+			u->args[j] = (struct mailbox_msg){
+				.rcv_msg = (uintptr_t)u->msgs[j],
+				.rcv_size = MSG_BYTES,
+				.rcv_name = u->port,
+				.options = MAILBOX_MSG_RCV,
+			};
+			urun_mbx_sqe(u, j);
+		}
+		if (path == U_URING) {
+			urun_enter(u, batch, 0);
+			(*sys)++;
+		}
+	}
+	return now_ns() - t0;
+}
+
+/* Untimed: empty the queue (after sends) or fill it (before receives). */
+static void urun_untimed(struct urun *u, enum upath path, bool fill)
+{
+	static char sink[UCHUNK * MSG_BYTES];
+
+	if (path == U_PIPE || path == U_PIPE_URING) {
+		full_read(u->pipefd[0], sink, sizeof(sink));
+		return;
+	}
+	for (int i = 0; i < UCHUNK; i++) {
+		int err = fill ? mbx_msg(u->fd, MAILBOX_MSG_SEND, u->msgs[i],
+					 MSG_BYTES, NULL, 0, 0) :
+				 mbx_msg(u->fd, MAILBOX_MSG_RCV, NULL, 0, sink,
+					 MSG_BYTES, u->port);
+		if (err)
+			die("mailbox drain/fill");
+	}
+}
+
+/* Messages per second over @count messages; syscalls per message. */
+static double urun(struct urun *u, bool receive, enum upath path, int batch,
+		   long count, double *spm)
+{
+	uint64_t busy = 0;
+	long sys = 0, done;
+
+	for (int i = 0; i < UCHUNK; i++)
+		urun_hdr(u, i);
+	for (done = 0; done < count; done += UCHUNK) {
+		if (receive) {
+			urun_untimed(u, path, true);
+			for (int i = 0; i < UCHUNK; i++)
+				urun_hdr(u, i);
+			busy += urun_receive(u, path, batch, &sys);
+		} else {
+			busy += urun_send(u, path, batch, &sys);
+			urun_untimed(u, path, false);
+		}
+		for (int i = 0; i < UCHUNK; i++)
+			urun_hdr(u, i);
+	}
+	*spm = (double)sys / done;
+	return done * 1e9 / busy;
+}
+
+/*
+ * A receive that has to wait, per message: submit it on the empty port
+ * (it goes to an io-wq worker), send one message with the ioctl, wait for
+ * the completion. Returns messages per second; @spm counts io_uring_enter
+ * and the send ioctl.
+ */
+static double urun_iowq(struct urun *u, long count, double *spm)
+{
+	uint64_t t0 = now_ns();
+	long sys = 0;
+
+	urun_hdr(u, 1);
+	for (long i = 0; i < count; i++) {
+		u->args[0] = (struct mailbox_msg){
+			.rcv_msg = (uintptr_t)u->msgs[0],
+			.rcv_size = MSG_BYTES,
+			.rcv_name = u->port,
+			.options = MAILBOX_MSG_RCV,
+		};
+		urun_mbx_sqe(u, 0);
+		if (io_uring_submit(&u->ring) != 1)
+			die("io_uring_submit");
+		if (mbx_msg(u->fd, MAILBOX_MSG_SEND, u->msgs[1], MSG_BYTES,
+			    NULL, 0, 0))
+			die("mailbox send");
+		{
+			struct io_uring_cqe *cqe;
+
+			if (io_uring_wait_cqe(&u->ring, &cqe) || cqe->res)
+				die("io-wq receive");
+			io_uring_cqe_seen(&u->ring, cqe);
+		}
+		sys += 3;
+	}
+	*spm = (double)sys / count;
+	return count * 1e9 / (now_ns() - t0);
+}
+
+static void fig_uring(void)
+{
+	static struct urun u;
+	static const struct {
+		const char *name;
+		bool receive;
+		enum upath path;
+		int batch;
+	} ps[] = {
+		{ "mailbox_ioctl", false, U_IOCTL, 1 },
+		{ "mailbox_uring_b1", false, U_URING, 1 },
+		{ "mailbox_uring_b16", false, U_URING, 16 },
+		{ "mailbox_uring_b256", false, U_URING, 256 },
+		{ "pipe_write", false, U_PIPE, 1 },
+		{ "pipe_uring_b1", false, U_PIPE_URING, 1 },
+		{ "pipe_uring_b16", false, U_PIPE_URING, 16 },
+		{ "pipe_uring_b256", false, U_PIPE_URING, 256 },
+		{ "mailbox_ioctl", true, U_IOCTL, 1 },
+		{ "mailbox_uring_b1", true, U_URING, 1 },
+		{ "mailbox_uring_b16", true, U_URING, 16 },
+		{ "mailbox_uring_b256", true, U_URING, 256 },
+	};
+	enum { NP = sizeof(ps) / sizeof(ps[0]) };
+	double v[NP][16], spm[NP];
+	long count = ((long)iters * 5 / UCHUNK + 1) * UCHUNK;
+	/* Pipe writes through io_uring each take an io-wq round trip on 6.1. */
+	long slow = ((long)iters * 5 / 8 / UCHUNK + 1) * UCHUNK;
+	int err;
+
+	err = io_uring_queue_init(UCHUNK, &u.ring, 0);
+	if (err) {
+		printf("# uring: io_uring_queue_init: %s: figure skipped\n",
+		       strerror(-err));
+		return;
+	}
+	u.fd = mbx_open();
+	u.port = mbx_port(u.fd, MAILBOX_RIGHT_RECEIVE);
+	mbx_make_send(u.fd, MAILBOX_SPACE_SELF, u.port);
+	mbx_qlimit(u.fd, u.port, UCHUNK);
+	if (pipe(u.pipefd))
+		die("pipe");
+	double wv[16], wspm = 0;
+
+	for (int r = 0; r < rounds; r++) {
+		for (int k = 0; k < NP; k++)
+			v[k][r] = urun(&u, ps[k].receive, ps[k].path,
+				       ps[k].batch,
+				       ps[k].path == U_PIPE_URING ? slow : count,
+				       &spm[k]);
+		wv[r] = urun_iowq(&u, count / 10, &wspm);
+	}
+	result("uring", "receive_waiting_64B", "mailbox_uring_iowq",
+	       "msgs_per_s", median(wv, rounds));
+	result("uring", "receive_waiting_64B", "mailbox_uring_iowq",
+	       "syscalls_per_msg", wspm);
+	for (int k = 0; k < NP; k++) {
+		const char *cas = ps[k].receive ? "receive_64B" : "send_64B";
+		double m = median(v[k], rounds);
+
+		result("uring", cas, ps[k].name, "msgs_per_s", m);
+		result("uring", cas, ps[k].name, "syscalls_per_msg", spm[k]);
+		result("uring", cas, ps[k].name, "ratio_to_ioctl",
+		       m / median(v[ps[k].receive ? 8 : 0], rounds));
+	}
+	close(u.pipefd[0]);
+	close(u.pipefd[1]);
+	close(u.fd);
+	io_uring_queue_exit(&u.ring);
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
@@ -1458,5 +1762,6 @@ int main(int argc, char **argv)
 	FIG("bandwidth", fig_bandwidth);
 	FIG("scaling", fig_scaling);
 	FIG("memory", fig_memory);
+	FIG("uring", fig_uring);
 	return 0;
 }

@@ -407,6 +407,7 @@ enum mbx_stat {
 	MBX_STAT_OOL_BYTES,
 	MBX_STAT_BLOCKED_SENDERS,
 	MBX_STAT_BLOCKED_RECEIVERS,
+	MBX_STAT_URING_WAITING,
 	MBX_STAT_TOTAL_PORTS,
 	MBX_STAT_TOTAL_SENT,
 	MBX_STAT_TOTAL_RECEIVED,
@@ -645,6 +646,11 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				      struct mbx_rcv *r);
 void mbx_pset_show(struct seq_file *m, struct mbx_pset *pset);
 int mbx_ioctl_move_member(struct mbx_space *space, void __user *uarg);
+
+/* uring.c */
+struct io_uring_cmd;
+int mbx_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+int mbx_uring_flush(struct file *file, fl_owner_t id);
 
 /* readyfd.c */
 int mbx_ioctl_ready_fd(struct mbx_space *space, void __user *uarg);

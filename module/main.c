@@ -115,7 +115,7 @@ static int mbx_ioctl_version(void __user *uarg)
 		     MAILBOX_FEATURE_PORT_SETS | MAILBOX_FEATURE_READY_FD |
 		     MAILBOX_FEATURE_IOV | MAILBOX_FEATURE_OOL |
 		     MAILBOX_FEATURE_PRIORITIES | MAILBOX_FEATURE_SELECTIVE |
-		     MAILBOX_FEATURE_PULSES |
+		     MAILBOX_FEATURE_PULSES | MAILBOX_FEATURE_URING_CMD |
 
 		     MAILBOX_FEATURE_PRIO_INHERIT;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
@@ -198,6 +198,8 @@ static const struct file_operations mbx_fops = {
 	.release = mbx_release,
 	.unlocked_ioctl = mbx_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = mbx_uring_cmd,
+	.flush = mbx_uring_flush,
 	.show_fdinfo = mbx_show_fdinfo,
 	.llseek = no_llseek,
 };

@@ -55,6 +55,7 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_OOL_BYTES] = "ool_bytes",
 	[MBX_STAT_BLOCKED_SENDERS] = "blocked_senders",
 	[MBX_STAT_BLOCKED_RECEIVERS] = "blocked_receivers",
+	[MBX_STAT_URING_WAITING] = "uring_waiting",
 	[MBX_STAT_TOTAL_PORTS] = "total_ports",
 	[MBX_STAT_TOTAL_SENT] = "total_sent",
 	[MBX_STAT_TOTAL_RECEIVED] = "total_received",

@@ -42,6 +42,7 @@
 #define MAILBOX_FEATURE_IOV		(1ULL << 13)	/* MAILBOX_MSG_SEND_IOV, _RCV_IOV */
 #define MAILBOX_FEATURE_OOL		(1ULL << 14)	/* out-of-line memory descriptors */
 #define MAILBOX_FEATURE_PRIO_INHERIT	(1ULL << 15)	/* MAILBOX_PORT_FLAG_PRIO_INHERIT */
+#define MAILBOX_FEATURE_URING_CMD	(1ULL << 16)	/* IORING_OP_URING_CMD */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -723,5 +724,32 @@ struct mailbox_service {
 #define MAILBOX_IOC_REGISTER		_IOW(MAILBOX_IOC_MAGIC, 0x40, struct mailbox_service)
 #define MAILBOX_IOC_LOOKUP		_IOWR(MAILBOX_IOC_MAGIC, 0x41, struct mailbox_service)
 #define MAILBOX_IOC_UNREGISTER		_IOW(MAILBOX_IOC_MAGIC, 0x42, struct mailbox_service)
+
+/*
+ * io_uring commands (IORING_OP_URING_CMD on a /dev/mailbox fd,
+ * Documentation/io_uring.rst). sqe->cmd_op is the command, sqe->cmd holds
+ * its payload (the first 16 bytes of the SQE's command area; the rest of
+ * an SQE128 is ignored).
+ *
+ * struct mailbox_uring_msg - MAILBOX_URING_CMD_MSG: MAILBOX_IOC_MSG, run
+ * asynchronously: a send, a receive (port or port set) or both (a call)
+ * @msg:      in, address of a struct mailbox_msg, read and written exactly
+ *            as by MAILBOX_IOC_MSG. It and every buffer it names must stay
+ *            valid until the completion.
+ * @flags:    in, must be zero
+ * @reserved: in, must be zero
+ *
+ * cqe->res is what the ioctl would return (0 or -errno), except that a
+ * command interrupted by io_uring cancellation, the ring's or the
+ * submitter's end, or the close of the submitter's last fd of the mailbox
+ * file, completes with -ECANCELED (status MAILBOX_*_INTERRUPTED).
+ */
+struct mailbox_uring_msg {
+	__u64 msg;
+	__u32 flags;
+	__u32 reserved;
+};
+
+#define MAILBOX_URING_CMD_MSG		_IOWR(MAILBOX_IOC_MAGIC, 0x50, struct mailbox_uring_msg)
 
 #endif /* _UAPI_LINUX_MAILBOX_H */
