@@ -42,7 +42,26 @@
 static int rounds = 5;
 static int iters = 2000;
 static int ncpu = 1;
-static const char *only_peer;	/* -k: run figure rpc with this peer only */
+static const char *only_peer;	/* -k: run figure rpc with these peers only */
+
+/* -k takes one peer or a comma-separated list ("mailbox,pipe"). */
+static int peer_wanted(const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = only_peer;
+
+	if (!p)
+		return 1;
+	while (*p) {
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return 1;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
 
 static void die(const char *fmt, ...)
 {
@@ -686,7 +705,7 @@ static void fig_rpc(void)
 	for (int k = 0; k < P_NR; k++) {
 		peers[k].ok = 0;
 		peers[k].server = 0;
-		if (only_peer && strcmp(only_peer, peer_name[k]))
+		if (!peer_wanted(peer_name[k]))
 			continue;
 		if (peer_setup(&peers[k], k, MSG_BYTES))
 			peers[k].ok = 0;
@@ -1437,7 +1456,7 @@ int main(int argc, char **argv)
 		case 'f': only = optarg; break;
 		case 'k': only_peer = optarg; break;
 		default:
-			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure] [-k rpc peer]\n");
+			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure] [-k rpc peer[,peer...]]\n");
 			return 2;
 		}
 	}
