@@ -559,7 +559,13 @@ struct mbx_msg *mbx_rcv_take_locked(struct mbx_port *port,
 				    const struct mbx_ubuf *ub, u32 trailer,
 				    struct mbx_rcv *r, struct mbx_pset *pset,
 				    u32 *seqno);
+int mbx_msg_run(struct mbx_space *space, struct mailbox_msg *args,
+		bool nonblock);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
+
+/* batch.c */
+int mbx_ioctl_msg_batch(struct mbx_space *space, void __user *uarg,
+			bool nonblock);
 
 /* pulse.c */
 int mbx_ioctl_pulse(struct mbx_space *space, void __user *uarg);

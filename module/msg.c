@@ -1129,45 +1129,60 @@ static int mbx_rcv_options(struct mailbox_msg *args, struct mbx_rcv *r)
 	return 0;
 }
 
-int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
+/**
+ * mbx_msg_run() - MAILBOX_IOC_MSG on arguments already copied in
+ * @space: the caller's space
+ * @args: the arguments; status and the receive outputs are set
+ * @nonblock: O_NONBLOCK
+ *
+ * Return: 0 or the ioctl's errno.
+ */
+int mbx_msg_run(struct mbx_space *space, struct mailbox_msg *args,
+		bool nonblock)
 {
-	struct mailbox_msg args;
 	struct mbx_rcv r;
 	int ret = 0;
 
-	if (copy_from_user(&args, uarg, sizeof(args)))
-		return -EFAULT;
-	args.status = MAILBOX_MSG_SUCCESS;
-	if ((args.options & ~MAILBOX_MSG_OPTIONS_ALL) ||
-	    !(args.options & (MAILBOX_MSG_SEND | MAILBOX_MSG_RCV)) ||
-	    ((args.options & (MAILBOX_MSG_RCV_FILTER | MAILBOX_MSG_RCV_PEEK)) &&
-	     !(args.options & MAILBOX_MSG_RCV)) ||
-	    ((args.options & MAILBOX_MSG_SEND) &&
-	     args.priority > MAILBOX_PRIO_MAX) ||
-	    args.reserved) {
-		args.status = MAILBOX_SEND_INVALID_OPTIONS;
-		ret = -EINVAL;
-		goto out;
+	args->status = MAILBOX_MSG_SUCCESS;
+	if ((args->options & ~MAILBOX_MSG_OPTIONS_ALL) ||
+	    !(args->options & (MAILBOX_MSG_SEND | MAILBOX_MSG_RCV)) ||
+	    ((args->options & (MAILBOX_MSG_RCV_FILTER | MAILBOX_MSG_RCV_PEEK)) &&
+	     !(args->options & MAILBOX_MSG_RCV)) ||
+	    ((args->options & MAILBOX_MSG_SEND) &&
+	     args->priority > MAILBOX_PRIO_MAX) ||
+	    args->reserved) {
+		args->status = MAILBOX_SEND_INVALID_OPTIONS;
+		return -EINVAL;
 	}
-	ret = mbx_rcv_options(&args, &r);
+	ret = mbx_rcv_options(args, &r);
 	if (ret) {
 		if (ret == -EINVAL)
-			args.status = MAILBOX_SEND_INVALID_OPTIONS;
+			args->status = MAILBOX_SEND_INVALID_OPTIONS;
 		goto out_free;
 	}
 
-	if (args.options & MAILBOX_MSG_SEND) {
-		ret = mbx_send(space, &args, nonblock);
+	if (args->options & MAILBOX_MSG_SEND) {
+		ret = mbx_send(space, args, nonblock);
 		if (ret)
 			goto out_free;
 		/* A reply ends its boost before the receive waits. */
 		mbx_prio_settle();
 	}
-	if (args.options & MAILBOX_MSG_RCV)
-		ret = mbx_receive(space, &args, nonblock, &r);
+	if (args->options & MAILBOX_MSG_RCV)
+		ret = mbx_receive(space, args, nonblock, &r);
 out_free:
 	mbx_snap_free(&r);
-out:
+	return ret;
+}
+
+int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
+{
+	struct mailbox_msg args;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	ret = mbx_msg_run(space, &args, nonblock);
 	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;
 	return ret;
