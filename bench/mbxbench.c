@@ -892,6 +892,12 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 	case S_MAILBOX:
 	case S_MAILBOX_BATCH:
 		srv_fd = mbx_open();
+		/* A module without MAILBOX_IOC_MSG_BATCH (bench/ab): n/a. */
+		if (kind == S_MAILBOX_BATCH &&
+		    ioctl(srv_fd, MAILBOX_IOC_MSG_BATCH, NULL) && errno == ENOTTY) {
+			close(srv_fd);
+			return -1;
+		}
 		port = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
 		mbx_qlimit(srv_fd, port, 256);
 		break;
