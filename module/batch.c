@@ -32,6 +32,7 @@ int mbx_ioctl_msg_batch(struct mbx_space *space, void __user *uarg,
 	struct mailbox_msg_batch b;
 	struct mailbox_msg __user *um;
 	struct mailbox_msg *msgs;
+	bool fault = false;
 	int ret = 0;
 	u32 i;
 
@@ -64,14 +65,17 @@ int mbx_ioctl_msg_batch(struct mbx_space *space, void __user *uarg,
 		m->options = options;
 		m->rcv_timeout = timeout;
 		if (copy_to_user(&um[i], m, sizeof(*m))) {
-			ret = -EFAULT;
+			/* Received, but its element cannot say so. */
+			if (!ret)
+				i++;
+			fault = true;
 			break;
 		}
 		if (ret)
 			break;
 	}
 	/* i messages received; a later failure ends the batch quietly. */
-	if (put_user(i, &ub->count))
+	if (put_user(i, &ub->count) || fault)
 		ret = -EFAULT;
 	else if (i)
 		ret = 0;

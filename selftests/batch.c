@@ -6,6 +6,7 @@
  */
 #include "mailbox_test.h"
 
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -271,6 +272,29 @@ TEST_F(mailbox, batch_with_a_bad_array_fails_with_efault)
 	EXPECT_EQ(EFAULT, mb_ioctl(self->fd, MAILBOX_IOC_MSG_BATCH, &b));
 	EXPECT_EQ(EFAULT, mb_ioctl(self->fd, MAILBOX_IOC_MSG_BATCH, NULL));
 	EXPECT_EQ(1, mb_msgcount(self->fd, self->port));
+}
+
+/* An element that cannot be written back: EFAULT, the message counted. */
+TEST_F(mailbox, batch_into_a_read_only_array_fails_with_efault_and_counts_it)
+{
+	struct mailbox_msg_batch b = { .count = 2 };
+	struct mailbox_msg m[2];
+	struct small bufs[2];
+	void *ro;
+
+	ASSERT_EQ(0, send_small(self->fd, self->port, 1, 0));
+	ASSERT_EQ(0, send_small(self->fd, self->port, 2, 0));
+	batch_init(m, bufs, 2, self->port, 0, 0);
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	memcpy(ro, m, sizeof(m));
+	ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ));
+	b.msgs = (uintptr_t)ro;
+	EXPECT_EQ(EFAULT, mb_ioctl(self->fd, MAILBOX_IOC_MSG_BATCH, &b));
+	EXPECT_EQ(1, b.count);
+	EXPECT_EQ(1, bufs[0].h.id);
+	EXPECT_EQ(1, mb_msgcount(self->fd, self->port));
+	munmap(ro, 4096);
 }
 
 TEST_F(mailbox, batch_on_an_invalid_name_fails_like_a_receive)

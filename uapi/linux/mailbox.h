@@ -555,7 +555,8 @@ struct mailbox_msg {
  * message queued already (as with RCV_TIMEOUT 0). The batch stops at the
  * first receive that fails, whose status says why (MAILBOX_RCV_TIMED_OUT:
  * nothing more was queued). Returns 0 if at least one message was
- * received, else the first receive's error.
+ * received, else the first receive's error; EFAULT if an element cannot be
+ * written back (@count then includes it if its message was received).
  */
 #define MAILBOX_BATCH_MAX		64
 struct mailbox_msg_batch {
