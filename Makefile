@@ -206,6 +206,7 @@ bench: module $(BENCH_DIR)/payload/mbxbench
 	scripts/vm-run --kernel stock --mode run --timeout $(BENCH_TIMEOUT) \
 		--payload $(BENCH_DIR)/payload --cmd './run.sh'
 	bench/report $(BUILD)/vm-stock/serial.log $(BENCH_DIR)
+	bench/plot $(BENCH_DIR)
 
 .PHONY: clean
 clean:

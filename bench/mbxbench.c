@@ -43,7 +43,26 @@
 static int rounds = 5;
 static int iters = 2000;
 static int ncpu = 1;
-static const char *only_peer;	/* -k: run figure rpc with this peer only */
+static const char *only_peer;	/* -k: run figure rpc with these peers only */
+
+/* -k takes one peer or a comma-separated list ("mailbox,pipe"). */
+static int peer_wanted(const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = only_peer;
+
+	if (!p)
+		return 1;
+	while (*p) {
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return 1;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
 
 static void die(const char *fmt, ...)
 {
@@ -687,7 +706,7 @@ static void fig_rpc(void)
 	for (int k = 0; k < P_NR; k++) {
 		peers[k].ok = 0;
 		peers[k].server = 0;
-		if (only_peer && strcmp(only_peer, peer_name[k]))
+		if (!peer_wanted(peer_name[k]))
 			continue;
 		if (peer_setup(&peers[k], k, MSG_BYTES))
 			peers[k].ok = 0;
@@ -768,12 +787,90 @@ static void fig_rpc(void)
 			peer_teardown(&peers[k]);
 }
 
+/*
+ * Figure 8: RPC round trip by message size, pinned to CPU 0: mailbox,
+ * pipe and seqpacket (the peers that carry any size), as figure 1.
+ */
+static void fig_rpc_size(void)
+{
+	static const size_t sizes[] = { 64, 1024, 4096, 16384, 65536 };
+	static const enum peer_kind ks[] = { P_MAILBOX, P_PIPE, P_SEQPACKET };
+	enum { NS = sizeof(sizes) / sizeof(sizes[0]), NK = 3 };
+	static char buf[MAXBUF];
+	static uint64_t lat[100000];
+	double p50[NK][16];
+
+	pin(0, 0);
+	for (int si = 0; si < NS; si++) {
+		struct peer peers[NK];
+		char cas[32];
+
+		for (int k = 0; k < NK; k++)
+			if (peer_setup(&peers[k], ks[k], sizes[si]))
+				peers[k].ok = 0;
+		for (int k = 0; k < NK; k++)
+			if (peers[k].ok)
+				pin(peers[k].server, 0);
+		for (int r = 0; r < rounds; r++) {
+			for (int k = 0; k < NK; k++) {
+				if (!peers[k].ok)
+					continue;
+				for (int i = 0; i < iters / 10; i++)
+					peer_call(&peers[k], buf, sizes[si]);
+				for (int i = 0; i < iters; i++) {
+					uint64_t t = now_ns();
+
+					peer_call(&peers[k], buf, sizes[si]);
+					lat[i] = now_ns() - t;
+				}
+				p50[k][r] = pct(lat, iters, 50);
+			}
+		}
+		snprintf(cas, sizeof(cas), "%zu_bytes", sizes[si]);
+		for (int k = 0; k < NK; k++) {
+			if (!peers[k].ok) {
+				result("rpc_size", cas, peer_name[ks[k]], "p50_ns", -1);
+				continue;
+			}
+			p50[k][0] = median(p50[k], rounds);
+			result("rpc_size", cas, peer_name[ks[k]], "p50_ns", p50[k][0]);
+			peer_teardown(&peers[k]);
+		}
+		if (peers[0].ok && peers[1].ok)
+			result("rpc_size", cas, "mailbox", "ratio_to_pipe",
+			       p50[0][0] / p50[1][0]);
+	}
+	pin(0, -1);
+}
+
 /* ---- one-way streams (figure 3, 6) --------------------------------------- */
 
-enum stream_kind { S_MAILBOX, S_PIPE, S_SEQPACKET, S_MQUEUE, S_NR };
+/* S_MAILBOX_BATCH: as S_MAILBOX, received with MAILBOX_IOC_MSG_BATCH. */
+enum stream_kind { S_MAILBOX, S_PIPE, S_SEQPACKET, S_MQUEUE, S_MAILBOX_BATCH,
+		   S_NR };
 static const char *const stream_name[S_NR] = {
-	"mailbox", "pipe", "seqpacket", "mqueue",
+	"mailbox", "pipe", "seqpacket", "mqueue", "mailbox_batch",
 };
+
+#define BATCH		16
+
+/* Receive up to BATCH messages on @port; returns how many. */
+static long mbx_rcv_batch(int fd, __u32 port, char *buf, size_t size)
+{
+	struct mailbox_msg m[BATCH];
+	struct mailbox_msg_batch b = { .msgs = (uintptr_t)m, .count = BATCH };
+
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < BATCH; i++) {
+		m[i].rcv_msg = (uintptr_t)(buf + i * size);
+		m[i].rcv_size = size;
+		m[i].rcv_name = port;
+		m[i].options = MAILBOX_MSG_RCV;
+	}
+	if (ioctl(fd, MAILBOX_IOC_MSG_BATCH, &b))
+		die("mailbox batch receive");
+	return b.count;
+}
 
 /*
  * @nsend senders each send @count messages of @size bytes to the main
@@ -794,7 +891,14 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 
 	switch (kind) {
 	case S_MAILBOX:
+	case S_MAILBOX_BATCH:
 		srv_fd = mbx_open();
+		/* A module without MAILBOX_IOC_MSG_BATCH (bench/ab): n/a. */
+		if (kind == S_MAILBOX_BATCH &&
+		    ioctl(srv_fd, MAILBOX_IOC_MSG_BATCH, NULL) && errno == ENOTTY) {
+			close(srv_fd);
+			return -1;
+		}
 		port = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
 		mbx_qlimit(srv_fd, port, 256);
 		break;
@@ -838,7 +942,7 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 			char g;
 
 			close(go[1]);
-			if (kind == S_MAILBOX) {
+			if (kind == S_MAILBOX || kind == S_MAILBOX_BATCH) {
 				c = mbx_connect(srv_fd, port);
 				close(srv_fd);
 			}
@@ -847,6 +951,7 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 			for (long i = 0; i < count; i++) {
 				switch (kind) {
 				case S_MAILBOX:
+				case S_MAILBOX_BATCH:
 					h->bits = MAILBOX_MSGH_BITS(
 						MAILBOX_MSG_TYPE_COPY_SEND, 0);
 					h->remote_port = c.svc;
@@ -885,6 +990,10 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 				    MAXBUF, port))
 				die("mailbox receive");
 			break;
+		case S_MAILBOX_BATCH:
+			/* size * BATCH <= MAXBUF for the 64-byte figure */
+			i += mbx_rcv_batch(srv_fd, port, buf, size) - 1;
+			break;
 		case S_PIPE:
 			full_read(fd[0], buf, size);
 			break;
@@ -914,31 +1023,38 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 	return (double)count * nsend * 1e9 / (t1 - t0);
 }
 
-/* Figure 3: one-way throughput, 64 B, 1 and 4 senders. */
+/*
+ * Figure 3: one-way throughput, 64 B, 1 and 4 senders; mailbox_batch is
+ * mailbox received BATCH messages per MAILBOX_IOC_MSG_BATCH call.
+ */
 static void fig_throughput(void)
 {
 	const int senders[2] = { 1, 4 };
-	const enum stream_kind ks[3] = { S_MAILBOX, S_PIPE, S_MQUEUE };
-	double v[3][16];
+	const enum stream_kind ks[4] = { S_MAILBOX, S_PIPE, S_MQUEUE,
+					 S_MAILBOX_BATCH };
+	double v[4][16];
 
 	for (int si = 0; si < 2; si++) {
 		char cas[32];
-		double med[3];
+		double med[4];
 
 		snprintf(cas, sizeof(cas), "%d_senders", senders[si]);
 		for (int r = 0; r < rounds; r++)
-			for (int k = 0; k < 3; k++)
+			for (int k = 0; k < 4; k++)
 				v[k][r] = stream_run(ks[k], senders[si],
 						     iters * 5 / senders[si],
 						     MSG_BYTES);
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 4; k++) {
 			med[k] = median(v[k], rounds);
 			result("throughput", cas, stream_name[ks[k]], "msgs_per_s",
 			       med[k]);
 		}
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 4; k++) {
 			result("throughput", cas, stream_name[ks[k]],
 			       "mailbox_ratio", med[0] / med[k]);
+			result("throughput", cas, stream_name[ks[k]],
+			       "mailbox_batch_ratio", med[3] / med[k]);
+		}
 	}
 }
 
@@ -1367,62 +1483,135 @@ static void fig_memory(void)
 
 /* ---- figure 7: scaling ---------------------------------------------------- */
 
+/*
+ * Figure 7 peer: the same shape over pipes. Clients write 64-byte requests
+ * (the first byte names the client) into one shared request pipe (writes
+ * up to PIPE_BUF are atomic, and every read and write is 64 bytes, so
+ * messages never mix); the server reads one and writes the reply into that
+ * client's own reply pipe.
+ */
+static void pipe_serve(int req, const int *rep, int n)
+{
+	char buf[MSG_BYTES];
+
+	for (;;) {
+		full_read(req, buf, MSG_BYTES);
+		if ((unsigned char)buf[0] >= (unsigned int)n)
+			_exit(1);
+		full_write(rep[(unsigned char)buf[0]], buf, MSG_BYTES);
+	}
+}
+
+enum { SC_MAILBOX, SC_PIPE, SC_NR };
+static const char *const scaling_name[SC_NR] = { "mailbox", "pipe" };
+
+/* @n clients of one server each make @calls calls; calls per second. */
+static double scaling_run(int kind, int n, long calls)
+{
+	int srv_fd = -1, go[2], req[2], rep[8][2];
+	pid_t server, pid[8];
+	uint64_t t0, t1;
+	__u32 svc = 0;
+	char g;
+
+	if (kind == SC_MAILBOX) {
+		srv_fd = mbx_open();
+		svc = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
+		mbx_qlimit(srv_fd, svc, 64);
+	} else {
+		int wr[8];
+
+		if (pipe(req))
+			die("pipe");
+		for (int c = 0; c < n; c++) {
+			if (pipe(rep[c]))
+				die("pipe");
+			wr[c] = rep[c][1];
+		}
+		server = fork();
+		if (!server) {
+			close(req[1]);
+			pipe_serve(req[0], wr, n);
+		}
+	}
+	if (kind == SC_MAILBOX) {
+		server = fork();
+		if (!server)
+			mbx_serve(srv_fd, svc);
+	}
+	/* after the server's fork: it must not hold go[1] */
+	if (pipe(go))
+		die("pipe");
+	for (int c = 0; c < n; c++) {
+		pid[c] = fork();
+		if (pid[c])
+			continue;
+		static char buf[MAXBUF];
+
+		close(go[1]);
+		if (kind == SC_MAILBOX) {
+			struct mbx_conn mc = mbx_connect(srv_fd, svc);
+
+			close(srv_fd);
+			if (read(go[0], &g, 1) != 0)
+				_exit(1);
+			for (long i = 0; i < calls; i++)
+				mbx_call(&mc, buf, MSG_BYTES);
+		} else {
+			if (read(go[0], &g, 1) != 0)
+				_exit(1);
+			for (long i = 0; i < calls; i++) {
+				buf[0] = (char)c;
+				full_write(req[1], buf, MSG_BYTES);
+				full_read(rep[c][0], buf, MSG_BYTES);
+			}
+		}
+		_exit(0);
+	}
+	close(go[0]);
+	t0 = now_ns();
+	close(go[1]);
+	for (int c = 0; c < n; c++)
+		waitpid(pid[c], NULL, 0);
+	t1 = now_ns();
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	if (kind == SC_MAILBOX) {
+		close(srv_fd);
+	} else {
+		close(req[0]);
+		close(req[1]);
+		for (int c = 0; c < n; c++) {
+			close(rep[c][0]);
+			close(rep[c][1]);
+		}
+	}
+	return (double)calls * n * 1e9 / (t1 - t0);
+}
+
+/* Figure 7: 1, 2, 4, 8 clients against one server, mailbox and pipes. */
 static void fig_scaling(void)
 {
 	const int clients[4] = { 1, 2, 4, 8 };
-	double v[4][16];
-	long calls = iters;
+	double v[SC_NR][4][16];
 
-	for (int r = 0; r < rounds; r++) {
-		for (int ci = 0; ci < 4; ci++) {
-			int srv_fd = mbx_open(), go[2];
-			__u32 svc = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
-			pid_t server, pid[8];
-			uint64_t t0, t1;
-			char g;
-
-			mbx_qlimit(srv_fd, svc, 64);
-			server = fork();
-			if (!server)
-				mbx_serve(srv_fd, svc);
-			/* after the server's fork: it must not hold go[1] */
-			if (pipe(go))
-				die("pipe");
-			for (int c = 0; c < clients[ci]; c++) {
-				pid[c] = fork();
-				if (!pid[c]) {
-					static char buf[MAXBUF];
-					struct mbx_conn mc = mbx_connect(srv_fd, svc);
-
-					close(srv_fd);
-					close(go[1]);
-					if (read(go[0], &g, 1) != 0)
-						_exit(1);
-					for (long i = 0; i < calls; i++)
-						mbx_call(&mc, buf, MSG_BYTES);
-					_exit(0);
-				}
-			}
-			close(go[0]);
-			t0 = now_ns();
-			close(go[1]);
-			for (int c = 0; c < clients[ci]; c++)
-				waitpid(pid[c], NULL, 0);
-			t1 = now_ns();
-			kill(server, SIGKILL);
-			waitpid(server, NULL, 0);
-			close(srv_fd);
-			v[ci][r] = (double)calls * clients[ci] * 1e9 / (t1 - t0);
-		}
-	}
+	for (int r = 0; r < rounds; r++)
+		for (int ci = 0; ci < 4; ci++)
+			for (int k = 0; k < SC_NR; k++)
+				v[k][ci][r] = scaling_run(k, clients[ci], iters);
 	for (int ci = 0; ci < 4; ci++) {
+		double m[SC_NR];
 		char cas[32];
-		double m = median(v[ci], rounds);
 
 		snprintf(cas, sizeof(cas), "%d_clients", clients[ci]);
-		result("scaling", cas, "mailbox", "calls_per_s", m);
-		result("scaling", cas, "mailbox", "ratio_to_1_client",
-		       m / median(v[0], rounds));
+		for (int k = 0; k < SC_NR; k++) {
+			m[k] = median(v[k][ci], rounds);
+			result("scaling", cas, scaling_name[k], "calls_per_s", m[k]);
+			result("scaling", cas, scaling_name[k], "ratio_to_1_client",
+			       m[k] / median(v[k][0], rounds));
+		}
+		result("scaling", cas, "pipe", "mailbox_ratio",
+		       m[SC_MAILBOX] / m[SC_PIPE]);
 	}
 }
 
@@ -1741,7 +1930,7 @@ int main(int argc, char **argv)
 		case 'f': only = optarg; break;
 		case 'k': only_peer = optarg; break;
 		default:
-			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure] [-k rpc peer]\n");
+			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure] [-k rpc peer[,peer...]]\n");
 			return 2;
 		}
 	}
@@ -1757,6 +1946,7 @@ int main(int argc, char **argv)
 #define FIG(name, fn) do { if (!only || !strcmp(only, name)) { \
 		printf("# figure %s\n", name); fn(); } } while (0)
 	FIG("rpc", fig_rpc);
+	FIG("rpc_size", fig_rpc_size);
 	FIG("throughput", fig_throughput);
 	FIG("pset", fig_pset);
 	FIG("bandwidth", fig_bandwidth);

@@ -123,6 +123,8 @@ struct seq_file;
 #define MBX_INDEX_MAX		0x00fffffeU
 #define MBX_HEADER_SIZE		((u32)sizeof(struct mailbox_msg_header))
 #define MBX_TRAILER_SIZE	((u32)sizeof(struct mailbox_msg_trailer))
+/* Removed names a space keeps for reuse (space.c). */
+#define MBX_FREE_NAMES		4
 
 /* Module parameters (main.c), read-only after load. */
 extern unsigned int mbx_max_msg_size;
@@ -271,6 +273,14 @@ struct mbx_space {
 	u32 next_index;			/* (protected by @lock) cyclic allocator */
 	u32 gen;			/* (protected by @lock) name generation */
 	u32 nr_names;			/* (protected by @lock) */
+	u32 nr_free;			/* (protected by @lock) of @free_names */
+	u32 free_names[MBX_FREE_NAMES];	/* (protected by @lock) removed names
+					 * whose index is reused next, newest
+					 * last (space.c)
+					 */
+	struct mbx_entry *spare;	/* (protected by @lock) a removed entry
+					 * kept for the next name, or NULL
+					 */
 	struct mbx_user *user;		/* (set at open) ref held */
 	bool unlimited;			/* (set at open) CAP_SYS_RESOURCE */
 };
@@ -456,6 +466,8 @@ struct mbx_space *mbx_space_create(void);
 void mbx_space_destroy(struct mbx_space *space);
 struct mbx_entry *mbx_entry_alloc(void);
 void mbx_entry_free(struct mbx_entry *entry);
+struct mbx_entry *mbx_entry_get_locked(struct mbx_space *space);
+void mbx_entry_put_locked(struct mbx_space *space, struct mbx_entry *entry);
 struct mbx_entry *mbx_lookup_locked(struct mbx_space *space, u32 name);
 struct mbx_entry *mbx_lookup_port_locked(struct mbx_space *space,
 					 struct mbx_port *port);
@@ -573,7 +585,13 @@ struct mbx_msg *mbx_rcv_take_locked(struct mbx_port *port,
 				    const struct mbx_ubuf *ub, u32 trailer,
 				    struct mbx_rcv *r, struct mbx_pset *pset,
 				    u32 *seqno);
+int mbx_msg_run(struct mbx_space *space, struct mailbox_msg *args,
+		bool nonblock);
 int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock);
+
+/* batch.c */
+int mbx_ioctl_msg_batch(struct mbx_space *space, void __user *uarg,
+			bool nonblock);
 
 /* pulse.c */
 int mbx_ioctl_pulse(struct mbx_space *space, void __user *uarg);

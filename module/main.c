@@ -163,6 +163,9 @@ static long mbx_ioctl_cmd(struct file *file, unsigned int cmd,
 		return mbx_ioctl_msg(space, uarg, file->f_flags & O_NONBLOCK);
 	case MAILBOX_IOC_PULSE:
 		return mbx_ioctl_pulse(space, uarg);
+	case MAILBOX_IOC_MSG_BATCH:
+		return mbx_ioctl_msg_batch(space, uarg,
+					   file->f_flags & O_NONBLOCK);
 	case MAILBOX_IOC_PORT_EXPORT:
 		return mbx_ioctl_port_export(space, uarg);
 	case MAILBOX_IOC_PORT_IMPORT:

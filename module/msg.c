@@ -740,9 +740,9 @@ static bool mbx_snap_fill_locked(struct mbx_port *port, struct mbx_msg *msg,
  * @seqno: set to the message's sequence number (PEEK: the next one)
  *
  * A message too large for the buffer is dequeued and destroyed (kept with
- * RCV_LARGE or RCV_PEEK). Otherwise the buffer is faulted in first, so the
- * copy-out cannot fail, then the message is dequeued (PEEK: copied into
- * r->snap and left queued).
+ * RCV_LARGE or RCV_PEEK). Otherwise it is dequeued (PEEK: copied into
+ * r->snap and left queued); for a complex message, a pulse or a filtered
+ * receive the buffer is faulted in first, so the copy-out cannot fail.
  *
  * Return: the message (PEEK: r->snap); NULL when the lock was dropped to
  * fault in the buffer or grow r->snap (look again); or an ERR_PTR
@@ -790,8 +790,16 @@ struct mbx_msg *mbx_rcv_take_locked(struct mbx_port *port,
 		}
 		return NULL;
 	}
-	if (r->faulted < needed) {
-		/* Make the buffer present, so the copy cannot fail. */
+	/*
+	 * A plain message is copied after the unlock, where a page fault is
+	 * fine, and put back by mbx_requeue() if the copy fails: take it with
+	 * the lock held once. A complex one names its rights before the copy
+	 * and a filtered receive may take it from behind others of its
+	 * priority, where a requeue would not put it back: for those make
+	 * the buffer present first, so the copy cannot fail.
+	 */
+	if (r->faulted < needed &&
+	    (r->filtered || msg->pulse || (msg->bits & MAILBOX_MSGH_COMPLEX))) {
 		spin_unlock(&port->lock);
 		if (mbx_ubuf_fault_in(ub, needed)) {
 			args->status = MAILBOX_RCV_INVALID_DATA;
@@ -925,14 +933,16 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 	struct mbx_entry *spare = NULL;
 	int ret = 0;
 
-	if (msg->reply.port) {
-		spare = mbx_entry_alloc();
+	/* Nothing to name (a reply, a one-way message): no space->lock. */
+	if (!msg->reply.port && !msg->nr_rights)
+		return 0;
+	if (msg->reply.port)
 		mbx_prio_prepare(msg, &pp);
-	}
 	mutex_lock(&space->lock);
 	if (msg->carries_receive)
 		mutex_lock(&mbx_transit_lock);
 	if (msg->reply.port) {
+		spare = mbx_entry_get_locked(space);
 		hdr->bits |= msg->reply.type;
 		ret = mbx_copyout_locked(space, &msg->reply, MAILBOX_PORT_NULL,
 					 &spare, &hdr->remote_port);
@@ -948,9 +958,9 @@ static int mbx_receive_copyout(struct mbx_space *space, struct mbx_msg *msg,
 		*body_err = mbx_desc_copyout_locked(space, msg, names);
 	if (msg->carries_receive)
 		mutex_unlock(&mbx_transit_lock);
-	mutex_unlock(&space->lock);
 	if (spare)
-		mbx_entry_free(spare);
+		mbx_entry_put_locked(space, spare);
+	mutex_unlock(&space->lock);
 	mbx_prio_unprepare(&pp);
 	return ret;
 }
@@ -970,7 +980,7 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	int ret, body_err = 0;
 	u32 *names = NULL;
 	struct mbx_ubuf ub;
-	bool complex;
+	bool complex, rewrite;
 	u32 seqno;
 
 	/* A scattered buffer's capacity: as rcv_size without RCV_IOV. */
@@ -1007,11 +1017,21 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 	complex = msg->bits & MAILBOX_MSGH_COMPLEX;
 	if (trailer)
 		mbx_fill_trailer(&tr, msg, seqno);
+	hdr.bits = MAILBOX_MSGH_BITS(0, msg->dest.type) |
+		   (msg->bits & (MAILBOX_MSGH_COMPLEX | MAILBOX_MSGH_PULSE));
+	hdr.size = msg->size;
+	hdr.local_port = local;
+	hdr.id = msg->id;
 	if (!complex) {
-		/* Nothing to rewrite: copy first, so a fault loses nothing. */
+		/*
+		 * Nothing to rewrite but the reply name: copy everything
+		 * first (the buffer was not faulted in, see
+		 * mbx_rcv_take_locked()), so a fault loses nothing.
+		 */
 		if (mbx_ubuf_write(&ub, MBX_HEADER_SIZE, msg->body,
 				   msg->size - MBX_HEADER_SIZE) ||
-		    (trailer && mbx_ubuf_write(&ub, msg->size, &tr, trailer)))
+		    (trailer && mbx_ubuf_write(&ub, msg->size, &tr, trailer)) ||
+		    mbx_ubuf_write(&ub, 0, &hdr, sizeof(hdr)))
 			goto out_requeue_fault;
 	} else {
 		/* Everything that can fail before the rights are named. */
@@ -1036,11 +1056,8 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 
 	args->rcv_size = msg->size + trailer + msg->ool_bytes;
 	args->priority = msg->priority;
-	hdr.bits = MAILBOX_MSGH_BITS(0, msg->dest.type) |
-		   (msg->bits & (MAILBOX_MSGH_COMPLEX | MAILBOX_MSGH_PULSE));
-	hdr.size = msg->size;
-	hdr.local_port = local;
-	hdr.id = msg->id;
+	/* The header is written again if the copyout names a reply right. */
+	rewrite = complex || msg->reply.port;
 	ret = mbx_receive_copyout(space, msg, &hdr, names, &body_err);
 	if (ret) {
 		args->status = MAILBOX_RCV_HEADER_ERROR;
@@ -1064,7 +1081,7 @@ static int mbx_receive(struct mbx_space *space, struct mailbox_msg *args,
 			goto out_unmap;
 		}
 	}
-	if (mbx_ubuf_write(&ub, 0, &hdr, sizeof(hdr))) {
+	if (rewrite && mbx_ubuf_write(&ub, 0, &hdr, sizeof(hdr))) {
 		args->status = MAILBOX_RCV_INVALID_DATA;
 		ret = -EFAULT;
 		goto out_unmap;
@@ -1128,45 +1145,60 @@ static int mbx_rcv_options(struct mailbox_msg *args, struct mbx_rcv *r)
 	return 0;
 }
 
-int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
+/**
+ * mbx_msg_run() - MAILBOX_IOC_MSG on arguments already copied in
+ * @space: the caller's space
+ * @args: the arguments; status and the receive outputs are set
+ * @nonblock: O_NONBLOCK
+ *
+ * Return: 0 or the ioctl's errno.
+ */
+int mbx_msg_run(struct mbx_space *space, struct mailbox_msg *args,
+		bool nonblock)
 {
-	struct mailbox_msg args;
 	struct mbx_rcv r;
 	int ret = 0;
 
-	if (copy_from_user(&args, uarg, sizeof(args)))
-		return -EFAULT;
-	args.status = MAILBOX_MSG_SUCCESS;
-	if ((args.options & ~MAILBOX_MSG_OPTIONS_ALL) ||
-	    !(args.options & (MAILBOX_MSG_SEND | MAILBOX_MSG_RCV)) ||
-	    ((args.options & (MAILBOX_MSG_RCV_FILTER | MAILBOX_MSG_RCV_PEEK)) &&
-	     !(args.options & MAILBOX_MSG_RCV)) ||
-	    ((args.options & MAILBOX_MSG_SEND) &&
-	     args.priority > MAILBOX_PRIO_MAX) ||
-	    args.reserved) {
-		args.status = MAILBOX_SEND_INVALID_OPTIONS;
-		ret = -EINVAL;
-		goto out;
+	args->status = MAILBOX_MSG_SUCCESS;
+	if ((args->options & ~MAILBOX_MSG_OPTIONS_ALL) ||
+	    !(args->options & (MAILBOX_MSG_SEND | MAILBOX_MSG_RCV)) ||
+	    ((args->options & (MAILBOX_MSG_RCV_FILTER | MAILBOX_MSG_RCV_PEEK)) &&
+	     !(args->options & MAILBOX_MSG_RCV)) ||
+	    ((args->options & MAILBOX_MSG_SEND) &&
+	     args->priority > MAILBOX_PRIO_MAX) ||
+	    args->reserved) {
+		args->status = MAILBOX_SEND_INVALID_OPTIONS;
+		return -EINVAL;
 	}
-	ret = mbx_rcv_options(&args, &r);
+	ret = mbx_rcv_options(args, &r);
 	if (ret) {
 		if (ret == -EINVAL)
-			args.status = MAILBOX_SEND_INVALID_OPTIONS;
+			args->status = MAILBOX_SEND_INVALID_OPTIONS;
 		goto out_free;
 	}
 
-	if (args.options & MAILBOX_MSG_SEND) {
-		ret = mbx_send(space, &args, nonblock);
+	if (args->options & MAILBOX_MSG_SEND) {
+		ret = mbx_send(space, args, nonblock);
 		if (ret)
 			goto out_free;
 		/* A reply ends its boost before the receive waits. */
 		mbx_prio_settle();
 	}
-	if (args.options & MAILBOX_MSG_RCV)
-		ret = mbx_receive(space, &args, nonblock, &r);
+	if (args->options & MAILBOX_MSG_RCV)
+		ret = mbx_receive(space, args, nonblock, &r);
 out_free:
 	mbx_snap_free(&r);
-out:
+	return ret;
+}
+
+int mbx_ioctl_msg(struct mbx_space *space, void __user *uarg, bool nonblock)
+{
+	struct mailbox_msg args;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	ret = mbx_msg_run(space, &args, nonblock);
 	if (copy_to_user(uarg, &args, sizeof(args)))
 		return -EFAULT;
 	return ret;

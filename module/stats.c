@@ -2,7 +2,7 @@
 /*
  * mailbox: module-wide counters and their debugfs file.
  *
- * Counters are plain atomics updated where objects are created and freed.
+ * Counters are per-CPU sums updated where objects are created and freed.
  * /sys/kernel/debug/mailbox/stats prints one "<name> <value>" line each:
  * current values first (all zero when no space is open and nothing is
  * referenced), then cumulative ones prefixed "total_". The names_* lines
@@ -19,7 +19,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
@@ -27,7 +26,18 @@
 #include "internal.h"
 #include "trace.h"
 
-static atomic_long_t mbx_stats[MBX_STAT_NR];
+/*
+ * Per-CPU counters: every message changes several of them, and one shared
+ * cache line bouncing between the CPUs of a sender and a receiver costs
+ * more than the rest of a small message's bookkeeping. A counter is the
+ * sum over the possible CPUs (one CPU's part may be negative); a reader
+ * racing with updates sees some of them, as with the atomics before.
+ */
+struct mbx_stats_pcpu {
+	long v[MBX_STAT_NR];
+};
+
+static DEFINE_PER_CPU(struct mbx_stats_pcpu, mbx_stats);
 static struct dentry *mbx_debugfs_dir;
 
 static atomic64_t mbx_object_ids = ATOMIC64_INIT(0);
@@ -80,7 +90,7 @@ static const char * const mbx_name_kinds[] = {
 
 void mbx_stat_add(enum mbx_stat stat, long delta)
 {
-	atomic_long_add(delta, &mbx_stats[stat]);
+	this_cpu_add(mbx_stats.v[stat], delta);
 }
 
 /* A port's or port set's id: 1, 2, 3... never reused while loaded. */
@@ -134,11 +144,15 @@ void mbx_wait_end(u64 id, bool send, int ret)
 static int mbx_stats_show(struct seq_file *m, void *unused)
 {
 	unsigned long names[ARRAY_SIZE(mbx_name_kinds)] = { };
-	int i;
+	int i, cpu;
 
-	for (i = 0; i < MBX_STAT_NR; i++)
-		seq_printf(m, "%s %ld\n", mbx_stat_names[i],
-			   atomic_long_read(&mbx_stats[i]));
+	for (i = 0; i < MBX_STAT_NR; i++) {
+		long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu(mbx_stats, cpu).v[i]);
+		seq_printf(m, "%s %ld\n", mbx_stat_names[i], sum);
+	}
 	mbx_spaces_count_names(names, ARRAY_SIZE(names));
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		seq_printf(m, "%s %lu\n", mbx_name_kinds[i], names[i]);

@@ -334,6 +334,32 @@ result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::by
 			   m.priority);
 }
 
+result<std::size_t> Space::receive_batch(std::uint32_t rcv,
+					 std::span<const std::span<std::byte>> buffers,
+					 std::span<MessageView> views,
+					 const ReceiveOptions &o) const noexcept
+{
+	mailbox_msg m[MAILBOX_BATCH_MAX];
+	std::size_t n = std::min(buffers.size(), views.size());
+	if (n == 0 || n > MAILBOX_BATCH_MAX)
+		return std::unexpected(make_error(EINVAL));
+	for (std::size_t i = 0; i < n; i++) {
+		m[i] = mailbox_msg{};
+		m[i].rcv_msg = reinterpret_cast<std::uintptr_t>(buffers[i].data());
+		m[i].rcv_size = capacity(buffers[i]);
+		m[i].rcv_name = rcv;
+		set_receive(m[i], o);
+	}
+	auto got = sys::msg_batch(fd_, std::span<mailbox_msg>(m, n));
+	if (!got)
+		return std::unexpected(got.error());
+	for (std::uint32_t i = 0; i < *got; i++)
+		views[i] = MessageView(buffers[i].first(std::min<std::size_t>(m[i].rcv_size,
+									     buffers[i].size())),
+				       m[i].priority);
+	return *got;
+}
+
 result<ScatterReceived> Space::receive_scatter(std::uint32_t rcv,
 					       std::span<const std::span<std::byte>> segments,
 					       const ReceiveOptions &o) const noexcept

@@ -7,8 +7,10 @@
 
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace mailbox::sys {
 namespace {
@@ -129,6 +131,17 @@ result<void> msg(int fd, mailbox_msg &arg) noexcept
 	if (::ioctl(fd, MAILBOX_IOC_MSG, &arg) < 0)
 		return std::unexpected(make_error(errno, arg.status));
 	return {};
+}
+
+result<std::uint32_t> msg_batch(int fd, std::span<mailbox_msg> msgs) noexcept
+{
+	mailbox_msg_batch b{};
+	b.msgs = reinterpret_cast<std::uintptr_t>(msgs.data());
+	b.count = static_cast<std::uint32_t>(
+		std::min<std::size_t>(msgs.size(), std::numeric_limits<std::uint32_t>::max()));
+	if (::ioctl(fd, MAILBOX_IOC_MSG_BATCH, &b) < 0)
+		return std::unexpected(make_error(errno, msgs.empty() ? 0 : msgs[0].status));
+	return b.count;
 }
 
 result<void> port_move_member(int fd, std::uint32_t member, std::uint32_t after) noexcept

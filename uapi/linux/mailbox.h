@@ -544,6 +544,29 @@ struct mailbox_msg {
 };
 
 /*
+ * struct mailbox_msg_batch - MAILBOX_IOC_MSG_BATCH: several receives in one
+ * call
+ * @msgs:  in, user address of struct mailbox_msg[@count], each a receive
+ *         (MAILBOX_MSG_RCV, no SEND) with its own buffer, name and
+ *         options; each is updated as MAILBOX_IOC_MSG updates its argument
+ * @count: in, 1..MAILBOX_BATCH_MAX; out, the number of messages received
+ * @flags: in, must be zero
+ *
+ * The first receive waits as its options say; every later one takes only a
+ * message queued already (as with RCV_TIMEOUT 0). The batch stops at the
+ * first receive that fails, whose status says why (MAILBOX_RCV_TIMED_OUT:
+ * nothing more was queued). Returns 0 if at least one message was
+ * received, else the first receive's error; EFAULT if an element cannot be
+ * written back (@count then includes it if its message was received).
+ */
+#define MAILBOX_BATCH_MAX		64
+struct mailbox_msg_batch {
+	__u64 msgs;
+	__u32 count;
+	__u32 flags;
+};
+
+/*
  * struct mailbox_port_move_member - MAILBOX_IOC_PORT_MOVE_MEMBER
  * @member:   in, a receive right (ENOENT if no such name, EPERM if the name
  *            holds no receive right)
@@ -718,6 +741,7 @@ struct mailbox_service {
 	_IOWR(MAILBOX_IOC_MAGIC, 0x1a, struct mailbox_port_request_notification)
 #define MAILBOX_IOC_MSG			_IOWR(MAILBOX_IOC_MAGIC, 0x20, struct mailbox_msg)
 #define MAILBOX_IOC_PULSE		_IOW(MAILBOX_IOC_MAGIC, 0x21, struct mailbox_pulse_send)
+#define MAILBOX_IOC_MSG_BATCH		_IOWR(MAILBOX_IOC_MAGIC, 0x22, struct mailbox_msg_batch)
 #define MAILBOX_IOC_PORT_READY_FD	_IOWR(MAILBOX_IOC_MAGIC, 0x30, struct mailbox_port_fd)
 #define MAILBOX_IOC_PORT_EXPORT		_IOWR(MAILBOX_IOC_MAGIC, 0x31, struct mailbox_port_fd)
 #define MAILBOX_IOC_PORT_IMPORT		_IOWR(MAILBOX_IOC_MAGIC, 0x32, struct mailbox_port_fd)

@@ -157,6 +157,9 @@ namespace sys {
 // MAILBOX_IOC_MSG as is. On failure @arg.status and @arg.rcv_size hold
 // what the kernel wrote and the error carries errno and status.
 [[nodiscard]] result<void> msg(int fd, mailbox_msg &arg) noexcept;
+// MAILBOX_IOC_MSG_BATCH on @msgs (1..MAILBOX_BATCH_MAX receives). Returns
+// the number received; on failure (none received) msgs[0] holds the status.
+[[nodiscard]] result<std::uint32_t> msg_batch(int fd, std::span<mailbox_msg> msgs) noexcept;
 [[nodiscard]] result<void> port_move_member(int fd, std::uint32_t member,
 					    std::uint32_t after) noexcept;
 // Returns @previous (MAILBOX_PORT_NULL, MAILBOX_PORT_DEAD or a send-once
@@ -413,6 +416,18 @@ public:
 		options.peek = true;
 		return receive(rcv, buffer, options);
 	}
+	// MAILBOX_IOC_MSG_BATCH: up to n = min(buffers.size(), views.size())
+	// receives on @rcv in one call (n 1..MAILBOX_BATCH_MAX, else EINVAL
+	// before any ioctl): the first waits as @options say, the others take
+	// only messages queued already. views[i] refers to buffers[i]. Returns
+	// the number received (at least 1), or the first receive's error. A
+	// later failure (a message too large for its buffer) ends the batch
+	// early; the message is then dropped, or kept with RCV_LARGE, as by
+	// receive().
+	[[nodiscard]] result<std::size_t> receive_batch(std::uint32_t rcv,
+							std::span<const std::span<std::byte>> buffers,
+							std::span<MessageView> views,
+							const ReceiveOptions &options = {}) const noexcept;
 	// MAILBOX_MSG_RCV_IOV: receives into the concatenation of @segments
 	// (1 .. MAILBOX_IOV_MAX).
 	[[nodiscard]] result<ScatterReceived>

@@ -566,3 +566,51 @@ TEST_CASE("The server helper dispatches by id and answers unknown ids with bad_i
 	}
 	f.check_no_names_left();
 }
+
+TEST_CASE("receive_batch takes every queued message in one call, in order",
+	  "[device][msg][receive][batch]")
+{
+	SpaceFixture f;
+	{
+		auto port = f.space.allocate_receive();
+		REQUIRE(port);
+		auto send = port->make_send();
+		REQUIRE(send);
+		REQUIRE(port->set_qlimit(16));
+
+		for (std::int32_t id = 1; id <= 3; id++) {
+			MessageBuffer<64> out;
+			MessageBuilder b(out, id);
+			b.put<std::uint32_t>(static_cast<std::uint32_t>(id * 10));
+			REQUIRE(f.space.send(send->get(), b.finish(), MAILBOX_MSG_TYPE_COPY_SEND));
+		}
+		MessageBuffer<64> in[4];
+		std::span<std::byte> bufs[4] = {in[0].span(), in[1].span(), in[2].span(),
+						in[3].span()};
+		MessageView views[4];
+		auto n = f.space.receive_batch(port->get(), bufs, views);
+		REQUIRE(n);
+		REQUIRE(*n == 3);
+		for (std::int32_t i = 0; i < 3; i++) {
+			REQUIRE(views[i].valid());
+			CHECK(views[i].id() == i + 1);
+			CHECK(views[i].reader().get<std::uint32_t>() ==
+			      static_cast<std::uint32_t>((i + 1) * 10));
+		}
+		CHECK_FALSE(views[3].valid());
+		CHECK(port->attributes()->msgcount == 0);
+
+		// Nothing queued and no wait: the first receive's error.
+		ReceiveOptions o;
+		o.rcv_timeout = std::chrono::nanoseconds(0);
+		auto none = f.space.receive_batch(port->get(), bufs, views, o);
+		REQUIRE_FALSE(none);
+		CHECK(none.error() == std::errc::resource_unavailable_try_again);
+
+		// No buffer: EINVAL before any ioctl.
+		auto empty = f.space.receive_batch(port->get(), {}, views);
+		REQUIRE_FALSE(empty);
+		CHECK(empty.error() == std::errc::invalid_argument);
+	}
+	f.check_no_names_left();
+}
