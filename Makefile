@@ -308,6 +308,11 @@ install: $(if $(filter 1,$(INSTALL_MODULE)),module) lib
 uninstall:
 	@$(INSTALL_ENV) scripts/install uninstall
 
+# The kernel release make install and the DKMS test build for.
+.PHONY: print-krel
+print-krel:
+	@echo $(KREL)
+
 # DKMS (dkms.conf): register this tree as /usr/src/mailbox-$(MBX_VERSION)
 # and build + install the module for the running kernel.
 .PHONY: dkms-install dkms-uninstall
