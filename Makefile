@@ -326,3 +326,26 @@ dkms-install:
 dkms-uninstall:
 	-dkms remove mailbox/$(MBX_VERSION) --all
 	rm -rf /usr/src/mailbox-$(MBX_VERSION)
+
+# --- portability: Linux 6.12 (Documentation/testing.rst) ---------------------
+# make module-6.12   the module against scripts/build-kernel 6.12's tree (W=1)
+# make check-6.12    that module + the selftests, device tests and examples
+#                    in a VM booted from the 6.12 bzImage
+K612_SRC := $(BUILD)/kmod-6.12-src
+.PHONY: module-6.12 check-6.12
+module-6.12:
+	@tree=$$(scripts/build-kernel 6.12) || exit $$?; \
+	mkdir -p $(K612_SRC) $(BUILD)/kmod-6.12 && \
+	rsync -a --delete --exclude='*.mod.c' --include='*/' --include='*.[chS]' \
+		--include=Kbuild --include=Makefile --exclude='*' Kbuild module uapi $(K612_SRC)/ && \
+	set -o pipefail && \
+	$(MAKE) -C "$$tree" M=$(CURDIR)/$(K612_SRC) W=1 modules 2>&1 | tee $(BUILD)/kmod-6.12/build.log && \
+	if grep -E '$(KWARN_RE)' $(BUILD)/kmod-6.12/build.log | grep -v 'the compiler differs'; then \
+		echo "6.12 module build: warnings above are errors"; exit 1; fi && \
+	cp $(K612_SRC)/module/mailbox.ko $(BUILD)/kmod-6.12/mailbox.ko && \
+	echo "built $(BUILD)/kmod-6.12/mailbox.ko against $$tree"
+
+check-6.12: module-6.12 selftests tests examples
+	@tree=$$(scripts/build-kernel 6.12) || exit $$?; \
+	scripts/vm-run --kernel stock --label 6.12 --mode check \
+		--image "$$tree/arch/x86/boot/bzImage" --module $(BUILD)/kmod-6.12/mailbox.ko

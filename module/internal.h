@@ -112,6 +112,7 @@
 #include <linux/xarray.h>
 
 #include "../uapi/linux/mailbox.h"
+#include "compat.h"
 
 struct seq_file;
 
