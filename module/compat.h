@@ -3,9 +3,10 @@
  * mailbox: differences between the kernels the module builds on.
  *
  * Supported: 6.1 (Debian 12's kernel, the target) and 6.12 (Debian 12's
- * backports/security kernel; make check-6.12). Every difference is one
- * LINUX_VERSION_CODE test here, written so the code elsewhere uses the
- * newer kernel's spelling; when 6.1 support ends, delete the 6.1 branch.
+ * linux-source-6.12; make check-6.12). Every difference is one test here,
+ * written so the code elsewhere uses the newer kernel's spelling; when 6.1
+ * support ends, delete the 6.1 branch. MBX_KERNEL_AT_LEAST() reads the
+ * major and patch level <linux/version.h> has since 5.x.
  *
  * Included by internal.h, after <linux/file.h> and <linux/fs.h>.
  */
@@ -16,21 +17,26 @@
 #include <linux/fs.h>
 #include <linux/version.h>
 
+#define MBX_KERNEL_AT_LEAST(major, patchlevel)				\
+	(LINUX_VERSION_MAJOR * 256 + LINUX_VERSION_PATCHLEVEL >=	\
+	 (major) * 256 + (patchlevel))
+
 /*
  * struct fd: 6.12 packs the file pointer and its flags into one word and
  * reads it through fd_file() (v6.12-rc1, "struct fd: representation
  * change"); 6.1 has the .file member.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#if !MBX_KERNEL_AT_LEAST(6, 12)
 #define fd_file(f)	((f).file)
 #endif
 
 /*
  * no_llseek: removed in 6.12, where a NULL .llseek makes lseek() fail with
  * ESPIPE exactly as no_llseek() did ("[tree-wide] finally take no_llseek
- * out"). The fops keep ".llseek = no_llseek" so 6.1 behaves the same.
+ * out"); every file of ours is nonseekable_open()ed or an anon inode file
+ * without FMODE_LSEEK. The fops keep ".llseek = no_llseek" for 6.1.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if MBX_KERNEL_AT_LEAST(6, 12)
 #define no_llseek	NULL
 #endif
 
