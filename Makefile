@@ -332,6 +332,7 @@ dkms-uninstall:
 # make check-6.12    that module + the selftests, device tests and examples
 #                    in a VM booted from the 6.12 bzImage
 K612_SRC := $(BUILD)/kmod-6.12-src
+CHECK_612_TIMEOUT ?= 900
 .PHONY: module-6.12 check-6.12
 module-6.12:
 	@tree=$$(scripts/build-kernel 6.12) || exit $$?; \
@@ -347,5 +348,5 @@ module-6.12:
 
 check-6.12: module-6.12 selftests tests examples
 	@tree=$$(scripts/build-kernel 6.12) || exit $$?; \
-	scripts/vm-run --kernel stock --label 6.12 --mode check \
+	scripts/vm-run --kernel stock --label 6.12 --mode check --timeout $(CHECK_612_TIMEOUT) \
 		--image "$$tree/arch/x86/boot/bzImage" --module $(BUILD)/kmod-6.12/mailbox.ko
