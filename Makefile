@@ -257,3 +257,107 @@ stress: $(BUILD)/selftests/stress $(if $(filter debug,$(STRESS_KERNEL)),debug-mo
 	@scripts/vm-run --kernel $(STRESS_KERNEL) --mode run --timeout $$(($(STRESS_SECONDS) * 3 + 300)) \
 		--payload $(STRESS_PAYLOAD) \
 		--cmd '$(if $(SEED),MBX_STRESS_SEED=$(SEED) )MBX_STRESS_SECONDS=$(STRESS_SECONDS) ./stress'
+
+# --- install -----------------------------------------------------------------
+# make install / make uninstall [DESTDIR=/stage] [PREFIX=/usr/local] (same
+# variables for both): module, headers, libmailbox (.a, .so), pkg-config and
+# CMake files, tools, man pages, udev rule, modprobe.d example.  The body is
+# scripts/install; the manifest it writes ($(DATADIR)/mailbox/
+# install-manifest) is what uninstall removes.  Documentation/install.rst.
+MBX_VERSION := 0.1.0
+MBX_SOVERSION := 0
+# libmailbox's own link needs (uring.cpp: liburing).
+MBX_PC_LIBS_PRIVATE := -pthread -luring
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+# udev reads /usr/lib and /etc, never /usr/local.
+UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,/etc/udev/rules.d)
+# The release the module is built for (Debian's kernel.release file in the
+# headers package says 6.1.x; the UTS release is what /lib/modules uses).
+KREL ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+# Position-independent objects for the shared library: build/obj-pic/.
+$(BUILD)/obj-pic/%.c.o: %.c $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(MBX_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj-pic/%.cpp.o: %.cpp $(UAPI_HDRS)
+	@mkdir -p $(@D)
+	$(CXX) $(MBX_CXXFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+LIB_PIC_OBJS := $(patsubst %,$(BUILD)/obj-pic/%.o,$(LIB_SRCS))
+LIBMAILBOX_SO := $(if $(LIB_SRCS),$(BUILD)/lib/libmailbox.so.$(MBX_VERSION))
+
+lib: $(LIBMAILBOX_SO)
+
+$(BUILD)/lib/libmailbox.so.$(MBX_VERSION): $(LIB_PIC_OBJS)
+	@mkdir -p $(@D)
+	$(CXX) -shared -pthread -Wl,-soname,libmailbox.so.$(MBX_SOVERSION) -Wl,-z,defs -Wl,--as-needed \
+		-o $@ $^ $(MBX_LDLIBS)
+	@ln -sfn libmailbox.so.$(MBX_VERSION) $(BUILD)/lib/libmailbox.so.$(MBX_SOVERSION)
+	@ln -sfn libmailbox.so.$(MBX_SOVERSION) $(BUILD)/lib/libmailbox.so
+
+-include $(wildcard $(BUILD)/obj-pic/*/*/*.d)
+
+INSTALL_ENV = DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' \
+	INCLUDEDIR='$(INCLUDEDIR)' BINDIR='$(BINDIR)' DATADIR='$(DATADIR)' \
+	MANDIR='$(MANDIR)' UDEVRULESDIR='$(UDEVRULESDIR)' KDIR='$(KDIR)' \
+	KREL='$(KREL)' MBX_VERSION='$(MBX_VERSION)' MBX_SOVERSION='$(MBX_SOVERSION)' \
+	MBX_PC_LIBS_PRIVATE='$(MBX_PC_LIBS_PRIVATE)' INSTALL_MODULE='$(INSTALL_MODULE)'
+INSTALL_MODULE ?= 1
+
+.PHONY: install uninstall
+install: $(if $(filter 1,$(INSTALL_MODULE)),module) lib tools
+	@$(INSTALL_ENV) scripts/install install
+
+uninstall:
+	@$(INSTALL_ENV) scripts/install uninstall
+
+# The kernel release make install and the DKMS test build for.
+.PHONY: print-krel
+print-krel:
+	@echo $(KREL)
+
+# DKMS (dkms.conf): register this tree as /usr/src/mailbox-$(MBX_VERSION)
+# and build + install the module for the running kernel.
+.PHONY: dkms-install dkms-uninstall
+dkms-install:
+	@rm -rf /usr/src/mailbox-$(MBX_VERSION) && mkdir -p /usr/src/mailbox-$(MBX_VERSION)
+	rsync -a --include='*/' --include='*.[ch]' --include=Kbuild --include=dkms.conf \
+		--exclude='*' dkms.conf Kbuild module uapi /usr/src/mailbox-$(MBX_VERSION)/
+	dkms add mailbox/$(MBX_VERSION)
+	dkms install mailbox/$(MBX_VERSION)
+
+dkms-uninstall:
+	-dkms remove mailbox/$(MBX_VERSION) --all
+	rm -rf /usr/src/mailbox-$(MBX_VERSION)
+
+# --- portability: Linux 6.12 (Documentation/testing.rst) ---------------------
+# make module-6.12   the module against scripts/build-kernel 6.12's tree (W=1)
+# make check-6.12    that module + the selftests, device tests and examples
+#                    in a VM booted from the 6.12 bzImage
+K612_SRC := $(BUILD)/kmod-6.12-src
+CHECK_612_TIMEOUT ?= 900
+.PHONY: module-6.12 check-6.12
+module-6.12:
+	@tree=$$(scripts/build-kernel 6.12) || exit $$?; \
+	mkdir -p $(K612_SRC) $(BUILD)/kmod-6.12 && \
+	rsync -a --delete --exclude='*.mod.c' --include='*/' --include='*.[chS]' \
+		--include=Kbuild --include=Makefile --exclude='*' Kbuild module uapi $(K612_SRC)/ && \
+	set -o pipefail && \
+	$(MAKE) -C "$$tree" M=$(CURDIR)/$(K612_SRC) W=1 modules 2>&1 | tee $(BUILD)/kmod-6.12/build.log && \
+	if grep -E '$(KWARN_RE)' $(BUILD)/kmod-6.12/build.log | grep -v 'the compiler differs'; then \
+		echo "6.12 module build: warnings above are errors"; exit 1; fi && \
+	cp $(K612_SRC)/module/mailbox.ko $(BUILD)/kmod-6.12/mailbox.ko && \
+	echo "built $(BUILD)/kmod-6.12/mailbox.ko against $$tree"
+
+check-6.12: module-6.12 selftests tests examples
+	@tree=$$(scripts/build-kernel 6.12) || exit $$?; \
+	scripts/vm-run --kernel stock --label 6.12 --mode check --timeout $(CHECK_612_TIMEOUT) \
+		--image "$$tree/arch/x86/boot/bzImage" --module $(BUILD)/kmod-6.12/mailbox.ko

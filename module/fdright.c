@@ -198,13 +198,13 @@ int mbx_ioctl_port_import(struct mbx_space *space, void __user *uarg)
 		return -EINVAL;
 
 	f = fdget(args.fd);
-	if (!f.file)
+	if (!fd_file(f))
 		return -EBADF;
-	if (f.file->f_op != &mbx_fdright_fops) {
+	if (fd_file(f)->f_op != &mbx_fdright_fops) {
 		ret = -EINVAL;
 		goto out_fdput;
 	}
-	fr = f.file->private_data;
+	fr = fd_file(f)->private_data;
 
 	spare = mbx_entry_alloc();
 	if (!spare) {

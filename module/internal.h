@@ -115,6 +115,7 @@
 #include <linux/xarray.h>
 
 #include "../uapi/linux/mailbox.h"
+#include "compat.h"
 
 struct dentry;
 struct seq_file;

@@ -82,14 +82,14 @@ static int mbx_release(struct inode *inode, struct file *file)
 struct mbx_space *mbx_space_from_fd(int fd, struct fd *f)
 {
 	*f = fdget(fd);
-	if (!f->file)
+	if (!fd_file(*f))
 		return ERR_PTR(-EBADF);
-	if (f->file->f_op != &mbx_fops) {
+	if (fd_file(*f)->f_op != &mbx_fops) {
 		fdput(*f);
 		*f = (struct fd) { };
 		return ERR_PTR(-EINVAL);
 	}
-	return f->file->private_data;
+	return fd_file(*f)->private_data;
 }
 
 static int mbx_ioctl_version(void __user *uarg)
