@@ -65,6 +65,7 @@ static inline const void *mbx_uring_cmd_payload(const struct io_uring_cmd *c)
 	return c->cmd;
 #endif
 }
+
 /* --- end io_uring -------------------------------------------------------- */
 
 #endif /* MBX_COMPAT_H */
