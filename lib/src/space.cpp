@@ -3,6 +3,8 @@
 // mailbox::Space: the owning fd of one IPC space and the message path.
 #include <mailbox/mailbox.hpp>
 
+#include "msg_args.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -13,33 +15,9 @@
 #include <limits>
 
 namespace mailbox {
-namespace {
-
-// Adds the timeout option bit and value for @t; nullopt waits forever.
-void set_timeout(const timeout &t, std::uint32_t option, std::uint32_t &options,
-		 __u64 &value) noexcept
-{
-	if (!t)
-		return;
-	options |= option;
-	auto ns = t->count();
-	value = ns <= 0 ? 0 : static_cast<__u64>(ns);
-}
-
-// Writes bits, remote_port and local_port into the header of @msg.
-void fill_header(std::span<std::byte> msg, std::uint32_t dest, std::uint32_t disposition,
-		 std::uint32_t reply, std::uint32_t reply_disposition) noexcept
-{
-	mailbox_msg_header h;
-	std::memcpy(&h, msg.data(), sizeof(h));
-	// The builder sets MAILBOX_MSGH_COMPLEX when it wrote descriptors.
-	h.bits = (h.bits & MAILBOX_MSGH_COMPLEX) | MAILBOX_MSGH_BITS(disposition, reply_disposition);
-	h.remote_port = dest;
-	h.local_port = reply;
-	std::memcpy(msg.data(), &h, sizeof(h));
-}
-
-} // namespace
+using detail::fill_header;
+using detail::sendable_size;
+using detail::set_timeout;
 
 result<Space> Space::open(const char *path, int extra_flags) noexcept
 {
@@ -218,7 +196,7 @@ result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint
 result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint32_t disposition,
 			 const SendOptions &o) const noexcept
 {
-	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
+	if (!sendable_size(msg))
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
 	fill_header(msg, dest, disposition, o.reply, o.reply_disposition);
 
@@ -288,28 +266,8 @@ result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffe
 	return detail::receive(fd_, rcv, buffer, options);
 }
 
-namespace {
-
-std::uint32_t capacity(std::span<std::byte> buffer) noexcept
-{
-	return static_cast<std::uint32_t>(
-		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
-}
-
-// The receive half of @m from @o (options, timeout, filter, peek).
-void set_receive(mailbox_msg &m, const ReceiveOptions &o) noexcept
-{
-	m.options |= MAILBOX_MSG_RCV | o.options;
-	if (o.peek)
-		m.options |= MAILBOX_MSG_RCV_PEEK;
-	if (o.filter) {
-		m.options |= MAILBOX_MSG_RCV_FILTER;
-		m.rcv_filter = reinterpret_cast<std::uintptr_t>(&o.filter->raw());
-	}
-	set_timeout(o.rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
-}
-
-} // namespace
+using detail::capacity;
+using detail::set_receive;
 
 result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
 				    timeout rcv_timeout, std::uint32_t options) noexcept
@@ -413,7 +371,7 @@ result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
 				std::span<std::byte> buffer, const SendOptions &so,
 				const ReceiveOptions &ro) const noexcept
 {
-	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
+	if (!sendable_size(msg))
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
 	fill_header(msg, dest, disposition, reply, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE);
 

@@ -3,6 +3,8 @@
 // libmailbox: io_uring commands (mailbox/uring.hpp).
 #include <mailbox/uring.hpp>
 
+#include "msg_args.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,45 +14,15 @@
 namespace mailbox::uring {
 namespace {
 
-void set_timeout(const timeout &t, std::uint32_t option, std::uint32_t &options,
-		 __u64 &value) noexcept
-{
-	if (!t)
-		return;
-	options |= option;
-	auto ns = t->count();
-	value = ns <= 0 ? 0 : static_cast<__u64>(ns);
-}
-
-bool fill_header(std::span<std::byte> msg, std::uint32_t dest, std::uint32_t disposition,
-		 std::uint32_t reply, std::uint32_t reply_disposition) noexcept
-{
-	if (msg.size() < header_size || msg.size() > std::numeric_limits<std::uint32_t>::max())
-		return false;
-	mailbox_msg_header h;
-	std::memcpy(&h, msg.data(), sizeof(h));
-	h.bits = (h.bits & MAILBOX_MSGH_COMPLEX) | MAILBOX_MSGH_BITS(disposition, reply_disposition);
-	h.remote_port = dest;
-	h.local_port = reply;
-	std::memcpy(msg.data(), &h, sizeof(h));
-	return true;
-}
+using detail::set_timeout;
 
 void fill_receive(mailbox_msg &m, std::span<std::byte> buffer, std::uint32_t rcv,
 		 const ReceiveOptions &o) noexcept
 {
 	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
-	m.rcv_size = static_cast<std::uint32_t>(
-		std::min<std::size_t>(buffer.size(), std::numeric_limits<std::uint32_t>::max()));
+	m.rcv_size = detail::capacity(buffer);
 	m.rcv_name = rcv;
-	m.options |= MAILBOX_MSG_RCV | o.options;
-	if (o.peek)
-		m.options |= MAILBOX_MSG_RCV_PEEK;
-	if (o.filter) {
-		m.options |= MAILBOX_MSG_RCV_FILTER;
-		m.rcv_filter = reinterpret_cast<std::uintptr_t>(&o.filter->raw());
-	}
-	set_timeout(o.rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
+	detail::set_receive(m, o);
 }
 
 } // namespace
@@ -58,8 +30,9 @@ void fill_receive(mailbox_msg &m, std::span<std::byte> buffer, std::uint32_t rcv
 result<void> AsyncMsg::set_send(std::uint32_t dest, std::span<std::byte> msg,
 				std::uint32_t disposition, const SendOptions &o) noexcept
 {
-	if (!fill_header(msg, dest, disposition, o.reply, o.reply_disposition))
+	if (!detail::sendable_size(msg))
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
+	detail::fill_header(msg, dest, disposition, o.reply, o.reply_disposition);
 	m_ = mailbox_msg{};
 	buffer_ = {};
 	m_.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
@@ -83,8 +56,9 @@ result<void> AsyncMsg::set_call(std::uint32_t dest, std::span<std::byte> msg,
 				std::span<std::byte> buffer, const SendOptions &so,
 				const ReceiveOptions &ro) noexcept
 {
-	if (!fill_header(msg, dest, disposition, reply, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE))
+	if (!detail::sendable_size(msg))
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
+	detail::fill_header(msg, dest, disposition, reply, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE);
 	m_ = mailbox_msg{};
 	buffer_ = buffer;
 	m_.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
