@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include <linux/mailbox.h>
+#include <liburing.h>
 
 #define NPROC		2
 #define NTHREAD		2
@@ -113,7 +114,7 @@ enum {
 	C_VERSION, C_ALLOCATE, C_DEALLOCATE, C_DESTROY, C_MOD_REFS, C_INSERT,
 	C_TYPE, C_NAMES, C_GET_ATTR, C_SET_ATTR, C_MOVE_MEMBER, C_NOTIFY,
 	C_MSG, C_READY_FD, C_EXPORT, C_IMPORT, C_REGISTER, C_LOOKUP,
-	C_UNREGISTER, C_PULSE, C_UNKNOWN, C_NR
+	C_UNREGISTER, C_PULSE, C_BATCH, C_URING, C_UNKNOWN, C_NR
 };
 
 static const struct cmd cmds[C_NR] = {
@@ -166,6 +167,16 @@ static const struct cmd cmds[C_NR] = {
 			   COMMON | B(ENOENT) | B(EPERM) },
 	[C_PULSE] = { "PULSE", MAILBOX_IOC_PULSE,
 		      COMMON | B(ENOENT) | B(EPERM) | B(EPIPE) | B(ENOMEM) },
+	[C_BATCH] = { "MSG_BATCH", MAILBOX_IOC_MSG_BATCH,
+		      COMMON | B(EMSGSIZE) | B(ENOENT) | B(EPERM) | B(EPIPE) |
+		      B(EAGAIN) | B(ETIMEDOUT) | B(EINTR) | B(ENOMEM) |
+		      B(ENOSPC) | B(EOVERFLOW) | B(EIDRM) | B(ENOBUFS) },
+	/* MAILBOX_IOC_MSG as an io_uring command: its errnos, -ECANCELED, -ENOTTY. */
+	[C_URING] = { "URING_CMD_MSG", MAILBOX_URING_CMD_MSG,
+		      COMMON | B(EMSGSIZE) | B(ENOENT) | B(EPERM) | B(EPIPE) |
+		      B(EAGAIN) | B(ETIMEDOUT) | B(ENOMEM) | B(ENOSPC) |
+		      B(EOVERFLOW) | B(EIDRM) | B(ELOOP) | B(ENOBUFS) |
+		      B(ECANCELED) | B(ENOTTY) },
 	[C_UNKNOWN] = { "unknown", 0, B(ENOTTY) },
 };
 
@@ -608,6 +619,82 @@ static void pick_iov(struct worker *w, struct mailbox_iov *iov, uint32_t *n,
 	}
 }
 
+/*
+ * One call as an io_uring command (IORING_OP_URING_CMD) on a ring of the
+ * calling thread, waited for at once; checked against cmds[c] as
+ * fuzz_ioctl() checks an ioctl. The ring belongs to the process that made
+ * it: a forked child (whose copy shares the parent's rings) and a kernel
+ * without io_uring make the plain ioctl instead.
+ */
+static long fuzz_uring(struct worker *w, int fd, void *arg)
+{
+	static __thread struct io_uring ring;
+	static __thread pid_t ring_pid;
+	static __thread int ring_state;	/* 0 untried, 1 up, -1 unusable */
+	struct mailbox_uring_msg *c;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int res, e;
+
+	if (ring_state == 0) {
+		ring_state = io_uring_queue_init(4, &ring, 0) == 0 ? 1 : -1;
+		ring_pid = getpid();
+	}
+	if (ring_state < 0 || ring_pid != getpid())
+		return fuzz_ioctl(w, C_MSG, fd, MAILBOX_IOC_MSG, arg);
+	sqe = io_uring_get_sqe(&ring);
+	if (!sqe)
+		return fuzz_ioctl(w, C_MSG, fd, MAILBOX_IOC_MSG, arg);
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = w->sane || chance(w, 95) ? MAILBOX_URING_CMD_MSG : (uint32_t)rnd(w);
+	c = (struct mailbox_uring_msg *)sqe->cmd;
+	c->msg = (uintptr_t)arg;
+	c->flags = pick_flags(w, 0);
+	c->reserved = pick_reserved(w);
+	w->calls++;
+	w->per_cmd[C_URING]++;
+	fail_slab(1);
+	res = io_uring_submit(&ring);
+	if (res == 1) {
+		do
+			res = io_uring_wait_cqe(&ring, &cqe);
+		while (res == -EINTR);
+	}
+	fail_slab(0);
+	if (res < 0) {
+		/* The ring itself failed (ENOMEM under failslab): not ours. */
+		if (allow_enomem && res == -ENOMEM)
+			return -1;
+		w->bad++;
+		atomic_fetch_add(&total_bad, 1);
+		printf("# worker %d call %ld: io_uring submit/wait failed: %s\n",
+		       w->id, w->calls, strerror(-res));
+		errno = -res;
+		return -1;
+	}
+	res = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	if (res >= 0) {
+		w->per_ok[C_URING]++;
+		return res;
+	}
+	e = -res;
+	errno = e;
+	if (e < 128 && (cmds[C_URING].errnos & B(e)))
+		return -1;
+	if (e == ENOMEM && allow_enomem)
+		return -1;
+	w->bad++;
+	atomic_fetch_add(&total_bad, 1);
+	printf("# worker %d call %ld: %s on fd %d: undocumented errno %d (%s)\n",
+	       w->id, w->calls, cmds[C_URING].name, fd, e, strerror(e));
+	fflush(stdout);
+	errno = e;
+	return -1;
+}
+
 static void do_msg(struct worker *w)
 {
 	static __thread uint8_t sbuf[BUF] __attribute__((aligned(8)));
@@ -754,8 +841,18 @@ static void do_msg(struct worker *w)
 	/* Only what this call writes is parsed (and unmapped). */
 	memset(rbuf, 0, 256);
 	m.status = 0;
-	err = fuzz_ioctl(w, C_MSG, space, cmds[C_MSG].nr, pick_ptr(w, &m, 2)) < 0 ?
-	      errno : 0;
+	/*
+	 * One in ten through io_uring, always with both timeouts (at most
+	 * 2 ms): a command that must wait does so in io-wq even on an
+	 * O_NONBLOCK space, and this thread waits for its completion.
+	 */
+	if (chance(w, 10)) {
+		m.options |= MAILBOX_MSG_SEND_TIMEOUT | MAILBOX_MSG_RCV_TIMEOUT;
+		err = fuzz_uring(w, space, pick_ptr(w, &m, 2)) < 0 ? errno : 0;
+	} else {
+		err = fuzz_ioctl(w, C_MSG, space, cmds[C_MSG].nr, pick_ptr(w, &m, 2)) < 0 ?
+		      errno : 0;
+	}
 	/* BODY_ERROR: delivered, but a descriptor's right was not named. */
 	if ((err == 0 || (m.status == MAILBOX_RCV_BODY_ERROR && err != ENOMEM)) &&
 	    (m.options & MAILBOX_MSG_RCV) && m.rcv_size <= BUF &&
@@ -779,6 +876,54 @@ static void do_pulse(struct worker *w)
 	};
 
 	fuzz_ioctl(w, C_PULSE, space, cmds[C_PULSE].nr, pick_ptr(w, &p, 3));
+}
+
+/*
+ * MAILBOX_IOC_MSG_BATCH: a few receives (count at the boundaries now and
+ * then), each into its own slice of one buffer; what arrives is harvested
+ * like a plain receive's message.
+ */
+static void do_batch(struct worker *w)
+{
+	static __thread uint8_t rbuf[BUF] __attribute__((aligned(8)));
+	static __thread struct mailbox_msg m[MAILBOX_BATCH_MAX + 2];
+	int space = chance(w, 85) ? w->space : shared_fd;
+	struct mailbox_msg_batch b = { 0 };
+	uint32_t n, i, slice;
+	int err;
+
+	switch (w->sane ? 3 : below(w, 8)) {
+	case 0: n = 0; break;
+	case 1: n = MAILBOX_BATCH_MAX; break;
+	case 2: n = MAILBOX_BATCH_MAX + 1; break;
+	default: n = 1 + below(w, 4);
+	}
+	slice = BUF / (n > 4 ? n : 4) & ~7U;
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < n && i < MAILBOX_BATCH_MAX + 2; i++) {
+		m[i].options = MAILBOX_MSG_RCV | MAILBOX_MSG_RCV_TIMEOUT |
+			       (rnd(w) & (MAILBOX_MSG_RCV_TRAILER | MAILBOX_MSG_RCV_LARGE));
+		if (!w->sane && chance(w, 5))
+			m[i].options = (uint32_t)rnd(w) & MAILBOX_MSG_OPTIONS_ALL;
+		if (!w->sane && chance(w, 2))
+			m[i].options |= MAILBOX_MSG_SEND;
+		m[i].rcv_timeout = i ? 0 : pick_timeout(w);
+		m[i].rcv_msg = (uintptr_t)pick_ptr(w, rbuf + i * slice, 2);
+		m[i].rcv_size = w->sane || chance(w, 90) ? slice : below(w, 64);
+		m[i].rcv_name = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
+		m[i].reserved = pick_reserved(w);
+	}
+	b.msgs = (uintptr_t)pick_ptr(w, m, 3);
+	b.count = n;
+	b.flags = pick_flags(w, 0);
+	memset(rbuf, 0, sizeof(rbuf));
+	err = fuzz_ioctl(w, C_BATCH, space, cmds[C_BATCH].nr, pick_ptr(w, &b, 3)) < 0 ?
+	      errno : 0;
+	if (err || b.msgs != (uintptr_t)m)
+		return;
+	for (i = 0; i < b.count && i < n; i++)
+		if (m[i].rcv_msg == (uintptr_t)(rbuf + i * slice) && m[i].rcv_size <= slice)
+			harvest(w, rbuf + i * slice, m[i].rcv_size, space == w->space);
 }
 
 static void do_port_fd(struct worker *w, int c)
@@ -860,7 +1005,7 @@ static void do_unknown(struct worker *w)
 		 nr == MAILBOX_IOC_PORT_READY_FD || nr == MAILBOX_IOC_PORT_EXPORT ||
 		 nr == MAILBOX_IOC_PORT_IMPORT || nr == MAILBOX_IOC_REGISTER ||
 		 nr == MAILBOX_IOC_LOOKUP || nr == MAILBOX_IOC_UNREGISTER ||
-		 nr == MAILBOX_IOC_PULSE ||
+		 nr == MAILBOX_IOC_PULSE || nr == MAILBOX_IOC_MSG_BATCH ||
 		 _IOC_TYPE(nr) == 'T' /* tty/generic fd ioctls: FIONBIO, FIOCLEX... */ ||
 		 _IOC_TYPE(nr) == 0);
 	/* Mailbox commands on a ready or right fd are unknown there. */
@@ -938,7 +1083,8 @@ static void step(struct worker *w)
 	case 38 ... 40: do_attr(w, C_SET_ATTR); break;
 	case 41 ... 44: do_move_member(w); break;
 	case 45 ... 50: do_notify(w); break;
-	case 51 ... 72: do_msg(w); break;
+	case 51 ... 70: do_msg(w); break;
+	case 71 ... 72: do_batch(w); break;
 	case 73 ... 74: do_pulse(w); break;
 	case 75 ... 77: do_port_fd(w, C_READY_FD); break;
 	case 78 ... 81: do_port_fd(w, C_EXPORT); break;
