@@ -1616,7 +1616,7 @@ static void fig_scaling(void)
 }
 
 /*
- * Figure 8: io_uring. One process, no peer: the cost of getting 64-byte
+ * Figure 9: io_uring. One process, no peer: the cost of getting 64-byte
  * messages into (send) or out of (receive) a queue, per call path. Each
  * chunk of UCHUNK messages is timed alone; the queue is then drained (send)
  * or refilled (receive) untimed with the ioctl / read / write. Paths:
