@@ -246,7 +246,7 @@ $(BUILD)/tools/failslab_exec: selftests/tools/failslab_exec.c
 	@mkdir -p $(@D)
 	$(CC) $(MBX_CFLAGS) -static -o $@ $<
 
-# Kill storm: STRESS_SECONDS of SIGKILLs (the make check slice is 5 s).
+# Kill storm: STRESS_SECONDS of SIGKILLs (the make check slice is 15 s).
 STRESS_SECONDS ?= 120
 STRESS_KERNEL ?= stock
 STRESS_PAYLOAD := $(BUILD)/stress-payload

@@ -6,7 +6,7 @@
  * notifications, while the supervisor SIGKILLs a random worker at a random
  * moment and starts a new one in its slot.
  *
- * MBX_STRESS_SECONDS  how long the storm lasts (default 5)
+ * MBX_STRESS_SECONDS  how long the storm lasts (default 15)
  * MBX_STRESS_SEED     seed (default time-based; printed)
  *
  * At the end every worker is killed and reaped, then the debugfs stats are
@@ -277,7 +277,7 @@ int main(void)
 {
 	const char *e = getenv("MBX_STRESS_SECONDS");
 	const char *se = getenv("MBX_STRESS_SEED");
-	int seconds = e ? atoi(e) : 5, i, fails = 0, status;
+	int seconds = e ? atoi(e) : 15, i, fails = 0, status;
 	uint64_t seed = se ? strtoull(se, NULL, 0) : (uint64_t)time(NULL);
 	pid_t pids[NWORKERS];
 	long kills = 0, sent0 = 0, rcv0 = 0, des0 = 0, not0 = 0;
