@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mailbox: MAILBOX_IOC_MSG_BATCH, several receives in one call.
+ * mailbox: MAILBOX_IOC_MSG_BATCH, several sends or receives in one call.
  *
- * The caller passes an array of struct mailbox_msg, each a receive as
- * MAILBOX_IOC_MSG would do it (mbx_msg_run() in msg.c does every one, so
- * priorities, filters, peek, port sets, limits and notifications behave
- * exactly as for single receives). Only the first may wait; the others
- * take what is queued already. The array is copied in and checked whole
- * before anything is received, and each element is written back after its
- * receive. Nothing here is locked or kept beyond the call.
+ * The caller passes an array of struct mailbox_msg, each a send or a
+ * receive (not both) as MAILBOX_IOC_MSG would do it (mbx_msg_run() in
+ * msg.c does every one, so priorities, filters, peek, port sets, rights,
+ * limits and notifications behave exactly as for single calls). A send
+ * waits for room as its own options say; a receive other than the first
+ * element takes only what is queued already. The array is copied in and
+ * checked whole before anything is sent or received, and each element is
+ * written back after it ran. Nothing here is locked or kept beyond the
+ * call.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,12 +19,13 @@
 
 #include "internal.h"
 
-/* What a batch element may ask for: a receive, nothing else. */
+/* What a batch element may ask for: a send or a receive, not both. */
 static bool mbx_batch_elem_valid(const struct mailbox_msg *m)
 {
-	return !(m->options & ~MAILBOX_MSG_OPTIONS_ALL) &&
-	       (m->options & MAILBOX_MSG_RCV) &&
-	       !(m->options & MAILBOX_MSG_SEND) && !m->reserved;
+	u32 dir = m->options & (MAILBOX_MSG_SEND | MAILBOX_MSG_RCV);
+
+	return !(m->options & ~MAILBOX_MSG_OPTIONS_ALL) && !m->reserved &&
+	       (dir == MAILBOX_MSG_SEND || dir == MAILBOX_MSG_RCV);
 }
 
 int mbx_ioctl_msg_batch(struct mbx_space *space, void __user *uarg,
@@ -56,8 +59,8 @@ int mbx_ioctl_msg_batch(struct mbx_space *space, void __user *uarg,
 		u32 options = m->options;
 		u64 timeout = m->rcv_timeout;
 
-		/* After the first: only what is queued already. */
-		if (i) {
+		/* A receive after the first: only what is queued already. */
+		if (i && (options & MAILBOX_MSG_RCV)) {
 			m->options |= MAILBOX_MSG_RCV_TIMEOUT;
 			m->rcv_timeout = 0;
 		}
@@ -65,7 +68,7 @@ int mbx_ioctl_msg_batch(struct mbx_space *space, void __user *uarg,
 		m->options = options;
 		m->rcv_timeout = timeout;
 		if (copy_to_user(&um[i], m, sizeof(*m))) {
-			/* Received, but its element cannot say so. */
+			/* Done, but its element cannot say so. */
 			if (!ret)
 				i++;
 			fault = true;
@@ -74,7 +77,7 @@ int mbx_ioctl_msg_batch(struct mbx_space *space, void __user *uarg,
 		if (ret)
 			break;
 	}
-	/* i messages received; a later failure ends the batch quietly. */
+	/* i elements done; a later failure ends the batch quietly. */
 	if (put_user(i, &ub->count) || fault)
 		ret = -EFAULT;
 	else if (i)

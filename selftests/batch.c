@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MAILBOX_IOC_MSG_BATCH: several receives in one call. Order, the first
- * receive waiting and the others not, stopping at the first failure with
- * its status, and every error path with its errno.
+ * MAILBOX_IOC_MSG_BATCH: several sends or receives in one call. Order,
+ * the first receive waiting and the others not, sends waiting as their
+ * options say, mixed batches, stopping at the first failure with its status
+ * (a failed send keeps its rights), and every error path with its errno.
  */
 #include "mailbox_test.h"
 
@@ -307,6 +308,140 @@ TEST_F(mailbox, batch_on_an_invalid_name_fails_like_a_receive)
 	EXPECT_EQ(ENOENT, batch(self->fd, m, &count));
 	EXPECT_EQ(0, count);
 	EXPECT_EQ(MAILBOX_RCV_INVALID_NAME, m[0].status);
+}
+
+/* @n send elements of @bufs to @port (MAKE_SEND), ids 200.., values 0... */
+static void batch_init_send(struct mailbox_msg *m, struct small *bufs, int n,
+			    __u32 port, __u32 options, __u64 timeout)
+{
+	for (int i = 0; i < n; i++) {
+		mb_header(&bufs[i].h, port, MAILBOX_MSG_TYPE_MAKE_SEND, 0, 0,
+			  200 + i);
+		bufs[i].v = i;
+		bufs[i].pad = 0;
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].send_msg = (uintptr_t)&bufs[i];
+		m[i].send_size = sizeof(bufs[i]);
+		m[i].options = MAILBOX_MSG_SEND | options;
+		m[i].send_timeout = timeout;
+		m[i].status = MB_PATTERN32;
+	}
+}
+
+TEST_F(mailbox, batch_sends_in_order)
+{
+	struct mailbox_msg m[5];
+	struct small bufs[5];
+	__u32 count = 5;
+	__s32 id;
+	int i;
+
+	batch_init_send(m, bufs, 5, self->port, 0, 0);
+	ASSERT_EQ(0, batch(self->fd, m, &count));
+	EXPECT_EQ(5, count);
+	EXPECT_EQ(5, mb_msgcount(self->fd, self->port));
+	for (i = 0; i < 5; i++) {
+		EXPECT_EQ(MAILBOX_MSG_SUCCESS, m[i].status);
+		EXPECT_EQ(MAILBOX_MSG_SEND, m[i].options);
+		ASSERT_EQ(0, mb_recv_id(self->fd, self->port, &id));
+		EXPECT_EQ(200 + i, id);
+	}
+}
+
+/* A full queue ends the batch; the failed send's rights stay put. */
+TEST_F(mailbox, batch_send_stops_at_a_full_queue_and_keeps_the_failed_rights)
+{
+	struct mailbox_msg m[4];
+	struct small bufs[4];
+	__u32 count = 4, reply, so;
+
+	ASSERT_EQ(0, mb_set_qlimit(self->fd, self->port, 2));
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &reply));
+	ASSERT_EQ(0, mb_make_send_once(self->fd, reply, &so));
+	batch_init_send(m, bufs, 4, self->port, MAILBOX_MSG_SEND_TIMEOUT, 0);
+	/* The third carries (moves) a send-once right. */
+	mb_header(&bufs[2].h, self->port, MAILBOX_MSG_TYPE_MAKE_SEND, so,
+		  MAILBOX_MSG_TYPE_MOVE_SEND_ONCE, 202);
+	EXPECT_EQ(0, batch(self->fd, m, &count));
+	EXPECT_EQ(2, count);
+	EXPECT_EQ(MAILBOX_MSG_SUCCESS, m[1].status);
+	EXPECT_EQ(MAILBOX_SEND_TIMED_OUT, m[2].status);
+	EXPECT_EQ(MB_PATTERN32, m[3].status);
+	EXPECT_EQ(2, mb_msgcount(self->fd, self->port));
+	EXPECT_EQ(MAILBOX_PORT_TYPE_SEND_ONCE, mb_type_bits(self->fd, so));
+	EXPECT_EQ(1, mb_sorights(self->fd, reply));
+
+	/* A first send that fails: its errno, nothing done. */
+	count = 2;
+	EXPECT_EQ(EAGAIN, batch(self->fd, &m[2], &count));
+	EXPECT_EQ(0, count);
+	EXPECT_EQ(MAILBOX_SEND_TIMED_OUT, m[2].status);
+	EXPECT_EQ(MAILBOX_PORT_TYPE_SEND_ONCE, mb_type_bits(self->fd, so));
+}
+
+TEST_F(mailbox, batch_send_to_an_invalid_name_fails_like_a_send)
+{
+	struct mailbox_msg m[2];
+	struct small bufs[2];
+	__u32 count = 2;
+
+	batch_init_send(m, bufs, 2, self->port, 0, 0);
+	bufs[0].h.remote_port = 0x12345600;
+	EXPECT_EQ(ENOENT, batch(self->fd, m, &count));
+	EXPECT_EQ(0, count);
+	EXPECT_EQ(MAILBOX_SEND_INVALID_DEST, m[0].status);
+	EXPECT_EQ(MB_PATTERN32, m[1].status);
+	EXPECT_EQ(0, mb_msgcount(self->fd, self->port));
+}
+
+/* A send waits for room as its options say, even after the first. */
+TEST_F(mailbox, batch_send_waits_for_room)
+{
+	struct mailbox_msg m[3];
+	struct small bufs[3];
+	__u32 count = 3;
+	__s32 id;
+	pid_t pid;
+
+	ASSERT_EQ(0, mb_set_qlimit(self->fd, self->port, 1));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* The space is shared by fork: take two, slowly. */
+		for (int i = 0; i < 2; i++) {
+			usleep(150 * 1000);
+			if (mb_recv_id(self->fd, self->port, &id) || id != 200 + i)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	batch_init_send(m, bufs, 3, self->port, 0, 0);
+	ASSERT_EQ(0, batch(self->fd, m, &count));
+	EXPECT_EQ(3, count);
+	EXPECT_EQ(0, mb_wait_child(pid));
+	ASSERT_EQ(0, mb_recv_id(self->fd, self->port, &id));
+	EXPECT_EQ(202, id);
+}
+
+/* Sends and receives mixed: each in turn, receives take what is queued. */
+TEST_F(mailbox, batch_mixes_sends_and_receives)
+{
+	struct mailbox_msg m[5];
+	struct small out[2], in[3];
+	__u32 count = 5;
+
+	batch_init_send(&m[0], &out[0], 1, self->port, 0, 0);
+	batch_init(&m[1], &in[0], 1, self->port, 0, 0);
+	batch_init_send(&m[2], &out[1], 1, self->port, 0, 0);
+	out[1].h.id = 300;
+	batch_init(&m[3], &in[1], 2, self->port, 0, 0);
+	EXPECT_EQ(0, batch(self->fd, m, &count));
+	EXPECT_EQ(4, count);
+	EXPECT_EQ(200, in[0].h.id);
+	EXPECT_EQ(300, in[1].h.id);
+	/* The last receive found nothing queued: it did not wait. */
+	EXPECT_EQ(MAILBOX_RCV_TIMED_OUT, m[4].status);
+	EXPECT_EQ(0, mb_msgcount(self->fd, self->port));
 }
 
 TEST_HARNESS_MAIN

@@ -170,7 +170,8 @@ static const struct cmd cmds[C_NR] = {
 	[C_BATCH] = { "MSG_BATCH", MAILBOX_IOC_MSG_BATCH,
 		      COMMON | B(EMSGSIZE) | B(ENOENT) | B(EPERM) | B(EPIPE) |
 		      B(EAGAIN) | B(ETIMEDOUT) | B(EINTR) | B(ENOMEM) |
-		      B(ENOSPC) | B(EOVERFLOW) | B(EIDRM) | B(ENOBUFS) },
+		      B(ENOSPC) | B(EOVERFLOW) | B(EIDRM) | B(ELOOP) |
+		      B(ENOBUFS) },
 	/* MAILBOX_IOC_MSG as an io_uring command: its errnos, -ECANCELED, -ENOTTY. */
 	[C_URING] = { "URING_CMD_MSG", MAILBOX_URING_CMD_MSG,
 		      COMMON | B(EMSGSIZE) | B(ENOENT) | B(EPERM) | B(EPIPE) |
@@ -879,15 +880,45 @@ static void do_pulse(struct worker *w)
 }
 
 /*
- * MAILBOX_IOC_MSG_BATCH: a few receives (count at the boundaries now and
- * then), each into its own slice of one buffer; what arrives is harvested
- * like a plain receive's message.
+ * A small message for a batch send at @buf: a header naming rights from the
+ * pool, now and then one port descriptor. Return its size.
+ */
+static uint32_t batch_send_msg(struct worker *w, uint8_t *buf, int space)
+{
+	struct mailbox_msg_header *h = (void *)buf;
+	uint32_t size = sizeof(*h);
+
+	memset(buf, 0, 64);
+	h->remote_port = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
+	h->local_port = chance(w, 50) ? 0 : pick_name(w);
+	h->bits = MAILBOX_MSGH_BITS(w->sane || chance(w, 90) ? 19 + below(w, 3) : pick_disp(w),
+				    h->local_port ? pick_disp(w) : 0);
+	h->id = (int32_t)rnd(w);
+	if (chance(w, 30)) {
+		struct mailbox_msg_port_descriptor *pd = (void *)(buf + size + 4);
+
+		h->bits |= MAILBOX_MSGH_COMPLEX;
+		*(uint32_t *)(buf + size) = 1;
+		pd->name = pick_name(w);
+		pd->disposition = pick_disp(w);
+		pd->type = MAILBOX_MSG_PORT_DESCRIPTOR;
+		size += 4 + 12;
+	}
+	return size + 4 * below(w, 4);
+}
+
+/*
+ * MAILBOX_IOC_MSG_BATCH: a few receives and sends (count at the boundaries
+ * now and then), each into (or from) its own slice of one buffer; what
+ * arrives is harvested like a plain receive's message.
  */
 static void do_batch(struct worker *w)
 {
 	static __thread uint8_t rbuf[BUF] __attribute__((aligned(8)));
+	static __thread uint8_t sbuf[(MAILBOX_BATCH_MAX + 2) * 64] __attribute__((aligned(8)));
 	static __thread struct mailbox_msg m[MAILBOX_BATCH_MAX + 2];
 	int space = chance(w, 85) ? w->space : shared_fd;
+	int sends = chance(w, 40);
 	struct mailbox_msg_batch b = { 0 };
 	uint32_t n, i, slice;
 	int err;
@@ -912,6 +943,18 @@ static void do_batch(struct worker *w)
 		m[i].rcv_size = w->sane || chance(w, 90) ? slice : below(w, 64);
 		m[i].rcv_name = space == shared_fd ? w->snames[below(w, POOL)] : pick_name(w);
 		m[i].reserved = pick_reserved(w);
+		if (sends && chance(w, 60)) {
+			/* A send instead; waits only briefly for room. */
+			m[i].options = MAILBOX_MSG_SEND | MAILBOX_MSG_SEND_TIMEOUT;
+			if (!w->sane && chance(w, 5))
+				m[i].options |= MAILBOX_MSG_RCV;
+			m[i].send_timeout = chance(w, 80) ? 0 : 1000000;
+			m[i].send_msg = (uintptr_t)pick_ptr(w, sbuf + i * 64, 2);
+			m[i].send_size = batch_send_msg(w, sbuf + i * 64, space);
+			m[i].rcv_msg = 0;
+			m[i].rcv_size = 0;
+			m[i].rcv_name = 0;
+		}
 	}
 	b.msgs = (uintptr_t)pick_ptr(w, m, 3);
 	b.count = n;
@@ -922,7 +965,8 @@ static void do_batch(struct worker *w)
 	if (err || b.msgs != (uintptr_t)m)
 		return;
 	for (i = 0; i < b.count && i < n; i++)
-		if (m[i].rcv_msg == (uintptr_t)(rbuf + i * slice) && m[i].rcv_size <= slice)
+		if ((m[i].options & MAILBOX_MSG_RCV) &&
+		    m[i].rcv_msg == (uintptr_t)(rbuf + i * slice) && m[i].rcv_size <= slice)
 			harvest(w, rbuf + i * slice, m[i].rcv_size, space == w->space);
 }
 

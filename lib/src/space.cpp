@@ -209,6 +209,31 @@ result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint
 	return sys::msg(fd_, m);
 }
 
+result<std::size_t> Space::send_batch(std::uint32_t dest,
+				      std::span<const std::span<std::byte>> msgs,
+				      std::uint32_t disposition, const SendOptions &o) const noexcept
+{
+	mailbox_msg m[MAILBOX_BATCH_MAX];
+	if (msgs.empty() || msgs.size() > MAILBOX_BATCH_MAX)
+		return std::unexpected(make_error(EINVAL));
+	for (std::size_t i = 0; i < msgs.size(); i++) {
+		if (!sendable_size(msgs[i]))
+			return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
+		fill_header(msgs[i], dest, disposition, o.reply, o.reply_disposition);
+		m[i] = mailbox_msg{};
+		m[i].send_msg = reinterpret_cast<std::uintptr_t>(msgs[i].data());
+		m[i].options = MAILBOX_MSG_SEND;
+		m[i].send_size = static_cast<std::uint32_t>(msgs[i].size());
+		m[i].priority = o.priority;
+		set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m[i].options,
+			    m[i].send_timeout);
+	}
+	auto sent = sys::msg_batch(fd_, std::span<mailbox_msg>(m, msgs.size()));
+	if (!sent)
+		return std::unexpected(sent.error());
+	return *sent;
+}
+
 result<void> Space::send_gather(std::uint32_t dest,
 				std::span<const std::span<const std::byte>> segments,
 				std::uint32_t disposition, const SendOptions &o) const noexcept

@@ -43,6 +43,7 @@
 #define MAILBOX_FEATURE_OOL		(1ULL << 14)	/* out-of-line memory descriptors */
 #define MAILBOX_FEATURE_PRIO_INHERIT	(1ULL << 15)	/* MAILBOX_PORT_FLAG_PRIO_INHERIT */
 #define MAILBOX_FEATURE_URING_CMD	(1ULL << 16)	/* IORING_OP_URING_CMD */
+#define MAILBOX_FEATURE_BATCH_SEND	(1ULL << 17)	/* sends in MAILBOX_IOC_MSG_BATCH */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -544,20 +545,23 @@ struct mailbox_msg {
 };
 
 /*
- * struct mailbox_msg_batch - MAILBOX_IOC_MSG_BATCH: several receives in one
- * call
- * @msgs:  in, user address of struct mailbox_msg[@count], each a receive
- *         (MAILBOX_MSG_RCV, no SEND) with its own buffer, name and
- *         options; each is updated as MAILBOX_IOC_MSG updates its argument
- * @count: in, 1..MAILBOX_BATCH_MAX; out, the number of messages received
+ * struct mailbox_msg_batch - MAILBOX_IOC_MSG_BATCH: several sends or
+ * receives in one call
+ * @msgs:  in, user address of struct mailbox_msg[@count], each a send
+ *         (MAILBOX_MSG_SEND, no RCV) or a receive (MAILBOX_MSG_RCV, no
+ *         SEND) with its own buffer, names and options, run in order; each
+ *         is updated as MAILBOX_IOC_MSG updates its argument
+ * @count: in, 1..MAILBOX_BATCH_MAX; out, the number of elements done
  * @flags: in, must be zero
  *
- * The first receive waits as its options say; every later one takes only a
+ * A send waits for room as its options say. The first element, if a
+ * receive, waits as its options say; every later receive takes only a
  * message queued already (as with RCV_TIMEOUT 0). The batch stops at the
- * first receive that fails, whose status says why (MAILBOX_RCV_TIMED_OUT:
- * nothing more was queued). Returns 0 if at least one message was
- * received, else the first receive's error; EFAULT if an element cannot be
- * written back (@count then includes it if its message was received).
+ * first element that fails, whose status says why (MAILBOX_RCV_TIMED_OUT:
+ * nothing more was queued). Returns 0 if at least one element was done,
+ * else the first element's error; EFAULT if an element cannot be written
+ * back (@count then includes it if it was done). Sends in batches need
+ * MAILBOX_FEATURE_BATCH_SEND.
  */
 #define MAILBOX_BATCH_MAX		64
 struct mailbox_msg_batch {

@@ -157,7 +157,7 @@ namespace sys {
 // MAILBOX_IOC_MSG as is. On failure @arg.status and @arg.rcv_size hold
 // what the kernel wrote and the error carries errno and status.
 [[nodiscard]] result<void> msg(int fd, mailbox_msg &arg) noexcept;
-// MAILBOX_IOC_MSG_BATCH on @msgs (1..MAILBOX_BATCH_MAX receives). Returns
+// MAILBOX_IOC_MSG_BATCH on @msgs (1..MAILBOX_BATCH_MAX sends or receives). Returns
 // the number received; on failure (none received) msgs[0] holds the status.
 [[nodiscard]] result<std::uint32_t> msg_batch(int fd, std::span<mailbox_msg> msgs) noexcept;
 [[nodiscard]] result<void> port_move_member(int fd, std::uint32_t member,
@@ -385,6 +385,18 @@ public:
 					       std::span<const std::span<const std::byte>> segments,
 					       std::uint32_t disposition,
 					       const SendOptions &options = {}) const noexcept;
+
+	// MAILBOX_IOC_MSG_BATCH with sends: sends @msgs (1..MAILBOX_BATCH_MAX,
+	// else EINVAL before any ioctl) to @dest in order in one call, each
+	// header filled as send() fills it; each send waits for room as
+	// @options say. Returns the number sent (at least 1) or the first
+	// send's error; a later failure (a full queue and a timeout) ends the
+	// batch early: the messages from there on are not sent and any right
+	// they name stays with the caller. Needs MAILBOX_FEATURE_BATCH_SEND.
+	[[nodiscard]] result<std::size_t> send_batch(std::uint32_t dest,
+						     std::span<const std::span<std::byte>> msgs,
+						     std::uint32_t disposition,
+						     const SendOptions &options = {}) const noexcept;
 
 	// MAILBOX_IOC_PULSE: a small message that never blocks, through send
 	// right @name (not consumed); the receiver sees header.id = @code

@@ -614,3 +614,53 @@ TEST_CASE("receive_batch takes every queued message in one call, in order",
 	}
 	f.check_no_names_left();
 }
+
+TEST_CASE("send_batch sends every message in one call and stops at a full queue",
+	  "[device][msg][send][batch]")
+{
+	SpaceFixture f;
+	{
+		auto port = f.space.allocate_receive();
+		REQUIRE(port);
+		auto send = port->make_send();
+		REQUIRE(send);
+		REQUIRE(port->set_qlimit(3));
+
+		MessageBuffer<64> out[4];
+		std::span<std::byte> msgs[4];
+		for (std::int32_t i = 0; i < 4; i++) {
+			MessageBuilder b(out[i], i + 1);
+			b.put<std::uint32_t>(static_cast<std::uint32_t>((i + 1) * 10));
+			msgs[i] = b.finish();
+		}
+		SendOptions o;
+		o.send_timeout = std::chrono::nanoseconds(0);
+		// Room for three: the fourth times out and ends the batch.
+		auto n = f.space.send_batch(send->get(), msgs, MAILBOX_MSG_TYPE_COPY_SEND, o);
+		REQUIRE(n);
+		CHECK(*n == 3);
+		CHECK(port->attributes()->msgcount == 3);
+
+		// Full: the first send's error.
+		auto full = f.space.send_batch(send->get(), std::span(msgs).subspan(3),
+					       MAILBOX_MSG_TYPE_COPY_SEND, o);
+		REQUIRE_FALSE(full);
+		CHECK(full.error() == std::errc::resource_unavailable_try_again);
+		CHECK(status_of(full.error()) == MAILBOX_SEND_TIMED_OUT);
+
+		MessageBuffer<64> in;
+		for (std::int32_t i = 0; i < 3; i++) {
+			auto v = f.space.receive(port->get(), in.span());
+			REQUIRE(v);
+			CHECK(v->id() == i + 1);
+			CHECK(v->reader().get<std::uint32_t>() ==
+			      static_cast<std::uint32_t>((i + 1) * 10));
+		}
+
+		// No message: EINVAL before any ioctl.
+		auto empty = f.space.send_batch(send->get(), {}, MAILBOX_MSG_TYPE_COPY_SEND);
+		REQUIRE_FALSE(empty);
+		CHECK(empty.error() == std::errc::invalid_argument);
+	}
+	f.check_no_names_left();
+}
