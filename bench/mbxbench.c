@@ -845,11 +845,15 @@ static void fig_rpc_size(void)
 
 /* ---- one-way streams (figure 3, 6) --------------------------------------- */
 
-/* S_MAILBOX_BATCH: as S_MAILBOX, received with MAILBOX_IOC_MSG_BATCH. */
+/*
+ * S_MAILBOX_BATCH: as S_MAILBOX, received with MAILBOX_IOC_MSG_BATCH.
+ * S_MAILBOX_BATCH_SEND: the senders batch too (BATCH sends per call).
+ */
 enum stream_kind { S_MAILBOX, S_PIPE, S_SEQPACKET, S_MQUEUE, S_MAILBOX_BATCH,
-		   S_NR };
+		   S_MAILBOX_BATCH_SEND, S_NR };
 static const char *const stream_name[S_NR] = {
 	"mailbox", "pipe", "seqpacket", "mqueue", "mailbox_batch",
+	"mailbox_batch_send",
 };
 
 #define BATCH		16
@@ -872,14 +876,53 @@ static long mbx_rcv_batch(int fd, __u32 port, char *buf, size_t size)
 	return b.count;
 }
 
+/* Send @n (<= BATCH) copies of the @size bytes at @msg in one call. */
+static void mbx_send_batch(int fd, const void *msg, size_t size, long n)
+{
+	struct mailbox_msg m[BATCH];
+	struct mailbox_msg_batch b = { .msgs = (uintptr_t)m, .count = n };
+
+	memset(m, 0, sizeof(m));
+	for (long i = 0; i < n; i++) {
+		m[i].send_msg = (uintptr_t)msg;
+		m[i].send_size = size;
+		m[i].options = MAILBOX_MSG_SEND;
+	}
+	if (ioctl(fd, MAILBOX_IOC_MSG_BATCH, &b) || b.count != n)
+		_exit(1);
+}
+
+/* Does the module take sends in MAILBOX_IOC_MSG_BATCH? */
+static bool mbx_has_batch_send(int fd)
+{
+	struct mailbox_version v = { 0 };
+
+	return !ioctl(fd, MAILBOX_IOC_VERSION, &v) &&
+	       (v.features & MAILBOX_FEATURE_BATCH_SEND);
+}
+
+/* Voluntary + involuntary context switches of @who (RUSAGE_*). */
+static long ctxsw_of(int who)
+{
+	struct rusage ru;
+
+	if (getrusage(who, &ru))
+		die("getrusage");
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
 /*
  * @nsend senders each send @count messages of @size bytes to the main
  * process; returns messages per second (the time from "go" to the last
- * message received).
+ * message received) and, in *@csw, context switches per message (the
+ * receiver's and every sender's, counted by getrusage).
  */
 static double stream_run(enum stream_kind kind, int nsend, long count,
-			 size_t size)
+			 size_t size, double *csw)
 {
+	long csw0 = ctxsw_of(RUSAGE_SELF) + ctxsw_of(RUSAGE_CHILDREN);
+
+	*csw = -1;			/* n/a */
 	static char buf[MAXBUF];
 	struct mq_attr attr = { .mq_maxmsg = 256, .mq_msgsize = MSG_BYTES };
 	int fd[2] = { -1, -1 }, go[2], srv_fd = -1;
@@ -892,10 +935,12 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 	switch (kind) {
 	case S_MAILBOX:
 	case S_MAILBOX_BATCH:
+	case S_MAILBOX_BATCH_SEND:
 		srv_fd = mbx_open();
 		/* A module without MAILBOX_IOC_MSG_BATCH (bench/ab): n/a. */
-		if (kind == S_MAILBOX_BATCH &&
-		    ioctl(srv_fd, MAILBOX_IOC_MSG_BATCH, NULL) && errno == ENOTTY) {
+		if ((kind == S_MAILBOX_BATCH &&
+		     ioctl(srv_fd, MAILBOX_IOC_MSG_BATCH, NULL) && errno == ENOTTY) ||
+		    (kind == S_MAILBOX_BATCH_SEND && !mbx_has_batch_send(srv_fd))) {
 			close(srv_fd);
 			return -1;
 		}
@@ -942,9 +987,15 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 			char g;
 
 			close(go[1]);
-			if (kind == S_MAILBOX || kind == S_MAILBOX_BATCH) {
+			if (srv_fd >= 0) {
 				c = mbx_connect(srv_fd, port);
 				close(srv_fd);
+				h->bits = MAILBOX_MSGH_BITS(
+					MAILBOX_MSG_TYPE_COPY_SEND, 0);
+				h->remote_port = c.svc;
+				h->local_port = 0;
+				h->voucher_port = 0;
+				h->id = 2;
 			}
 			if (read(go[0], &g, 1) != 0)
 				_exit(1);
@@ -952,16 +1003,18 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 				switch (kind) {
 				case S_MAILBOX:
 				case S_MAILBOX_BATCH:
-					h->bits = MAILBOX_MSGH_BITS(
-						MAILBOX_MSG_TYPE_COPY_SEND, 0);
-					h->remote_port = c.svc;
-					h->local_port = 0;
-					h->voucher_port = 0;
-					h->id = 2;
 					if (mbx_msg(c.fd, MAILBOX_MSG_SEND, buf,
 						    size, NULL, 0, 0))
 						_exit(1);
 					break;
+				case S_MAILBOX_BATCH_SEND: {
+					long n = count - i < BATCH ?
+						 count - i : BATCH;
+
+					mbx_send_batch(c.fd, buf, size, n);
+					i += n - 1;
+					break;
+				}
 				case S_PIPE:
 					full_write(fd[1], buf, size);
 					break;
@@ -991,6 +1044,7 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 				die("mailbox receive");
 			break;
 		case S_MAILBOX_BATCH:
+		case S_MAILBOX_BATCH_SEND:
 			/* size * BATCH <= MAXBUF for the 64-byte figure */
 			i += mbx_rcv_batch(srv_fd, port, buf, size) - 1;
 			break;
@@ -1012,6 +1066,8 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 	t1 = now_ns();
 	for (int s = 0; s < nsend; s++)
 		waitpid(pid[s], NULL, 0);
+	*csw = (double)(ctxsw_of(RUSAGE_SELF) + ctxsw_of(RUSAGE_CHILDREN) -
+			csw0) / ((double)count * nsend);
 	if (srv_fd >= 0)
 		close(srv_fd);
 	if (fd[0] >= 0) {
@@ -1025,35 +1081,41 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 
 /*
  * Figure 3: one-way throughput, 64 B, 1 and 4 senders; mailbox_batch is
- * mailbox received BATCH messages per MAILBOX_IOC_MSG_BATCH call.
+ * mailbox received BATCH messages per MAILBOX_IOC_MSG_BATCH call,
+ * mailbox_batch_send the same with each sender sending BATCH per call.
  */
 static void fig_throughput(void)
 {
 	const int senders[2] = { 1, 4 };
-	const enum stream_kind ks[4] = { S_MAILBOX, S_PIPE, S_MQUEUE,
-					 S_MAILBOX_BATCH };
-	double v[4][16];
+	const enum stream_kind ks[5] = { S_MAILBOX, S_PIPE, S_MQUEUE,
+					 S_MAILBOX_BATCH,
+					 S_MAILBOX_BATCH_SEND };
+	double v[5][16], c[5][16];
 
 	for (int si = 0; si < 2; si++) {
 		char cas[32];
-		double med[4];
+		double med[5];
 
 		snprintf(cas, sizeof(cas), "%d_senders", senders[si]);
 		for (int r = 0; r < rounds; r++)
-			for (int k = 0; k < 4; k++)
+			for (int k = 0; k < 5; k++)
 				v[k][r] = stream_run(ks[k], senders[si],
 						     iters * 5 / senders[si],
-						     MSG_BYTES);
-		for (int k = 0; k < 4; k++) {
+						     MSG_BYTES, &c[k][r]);
+		for (int k = 0; k < 5; k++) {
 			med[k] = median(v[k], rounds);
 			result("throughput", cas, stream_name[ks[k]], "msgs_per_s",
 			       med[k]);
+			result("throughput", cas, stream_name[ks[k]],
+			       "ctxsw_per_msg", median(c[k], rounds));
 		}
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 5; k++) {
 			result("throughput", cas, stream_name[ks[k]],
 			       "mailbox_ratio", med[0] / med[k]);
 			result("throughput", cas, stream_name[ks[k]],
 			       "mailbox_batch_ratio", med[3] / med[k]);
+			result("throughput", cas, stream_name[ks[k]],
+			       "mailbox_batch_send_ratio", med[4] / med[k]);
 		}
 	}
 }
