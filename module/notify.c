@@ -271,12 +271,13 @@ static int mbx_request_name_locked(struct mbx_space *space,
 {
 	bool dead_name = r->args.variant == MAILBOX_NOTIFY_DEAD_NAME;
 	struct mbx_request **slot = dead_name ? &entry->dnreq : &entry->spreq;
-	struct mbx_port *port = entry->port;
 	u32 need = dead_name ? MAILBOX_PORT_TYPE_SEND |
 			       MAILBOX_PORT_TYPE_SEND_ONCE |
 			       MAILBOX_PORT_TYPE_RECEIVE :
 			       MAILBOX_PORT_TYPE_SEND;
+	struct mbx_port *port;
 
+again:
 	if (entry->type & MAILBOX_PORT_TYPE_DEAD_NAME) {
 		/* Already dead: only "sync" asks for an immediate answer. */
 		if (!r->msg)
@@ -295,7 +296,19 @@ static int mbx_request_name_locked(struct mbx_space *space,
 	if (!(entry->type & need))
 		return -EPERM;
 
+	port = entry->port;
 	spin_lock(&port->lock);
+	if (!port->active) {
+		/*
+		 * Died after the lookup looked (the death path fires only
+		 * the requests linked by then): answer as for a dead name.
+		 * A receive right's port cannot die under space->lock.
+		 */
+		spin_unlock(&port->lock);
+		if (WARN_ON_ONCE(!mbx_check_dead_locked(space, entry)))
+			return -EPIPE;
+		goto again;
+	}
 	if (*slot && !(*slot)->fired) {
 		/* Replace: the old request's right goes back to the caller. */
 		*previous = (*slot)->msg;

@@ -2,8 +2,9 @@
 /*
  * Threads racing on the same spaces and ports: inserts between two spaces
  * in both directions (lock order), senders and a receiver against a port
- * being destroyed, and a space closed while another thread inserts into
- * it. Each thread counts its results; only documented outcomes may occur.
+ * being destroyed, a space closed while another thread inserts into it,
+ * and a dead-name request racing with the death of its port. Each thread
+ * counts its results; only documented outcomes may occur.
  */
 #include "mailbox_test.h"
 
@@ -266,6 +267,98 @@ TEST_F_TIMEOUT(mailbox, threads_allocating_and_destroying_in_one_space, 180)
 	}
 	ASSERT_EQ(0, mb_ioctl(self->fd, MAILBOX_IOC_PORT_NAMES, &pn));
 	EXPECT_EQ(0, pn.count);
+}
+
+/* ---- a dead-name request racing with the port's death ---------------- */
+
+#define DN_ROUNDS 3000
+
+struct killer {
+	pthread_t thread;
+	int fd;
+	__u32 port;		/* set before @go */
+	atomic_uint go;		/* the round to destroy @port in */
+	atomic_uint done;	/* the last round done */
+	int errors;
+};
+
+static void *destroy_on_go(void *arg)
+{
+	struct killer *k = arg;
+	unsigned int i;
+
+	for (i = 1; i <= DN_ROUNDS; i++) {
+		while (atomic_load(&k->go) != i)
+			;
+		if (mb_destroy(k->fd, k->port))
+			k->errors++;
+		atomic_store(&k->done, i);
+	}
+	return NULL;
+}
+
+/*
+ * Regression: a request made while the port died between the lookup of
+ * the name and the linking of the request was linked on the dead port and
+ * never fired (the notification lost, the port freed with the request on
+ * it: WARNING in mbx_port_put, then a use after free). Whichever way the
+ * race goes, a sync dead-name request answers exactly once.
+ */
+TEST_F_TIMEOUT(mailbox, dead_name_request_racing_port_death_fires_exactly_once, 300)
+{
+	struct killer k = { .fd = self->fd };
+	int lost = 0, extra = 0, early = 0;
+	__u32 notify, name;
+	unsigned int i;
+
+	ASSERT_EQ(0, mb_alloc_receive(self->fd2, &notify));
+	ASSERT_EQ(0, mb_set_qlimit(self->fd2, notify, 4));
+	ASSERT_EQ(0, pthread_create(&k.thread, NULL, destroy_on_go, &k));
+	for (i = 1; i <= DN_ROUNDS; i++) {
+		struct mailbox_port_request_notification r = {
+			.variant = MAILBOX_NOTIFY_DEAD_NAME, .sync = 1,
+			.notify = notify,
+			.disposition = MAILBOX_MSG_TYPE_MAKE_SEND_ONCE,
+		};
+		struct mailbox_port_type t;
+		volatile unsigned int spin;
+		long queued;
+
+		ASSERT_EQ(0, mb_alloc_receive(self->fd, &k.port));
+		ASSERT_EQ(0, mb_give_send(self->fd, self->fd2, k.port, &name));
+		r.name = name;
+		atomic_store(&k.go, i);
+		/* Land the request at a different moment of the death. */
+		for (spin = 0; spin < (i * 37) % 400; spin++)
+			;
+		ASSERT_EQ(0, mb_ioctl(self->fd2, MAILBOX_IOC_PORT_REQUEST_NOTIFICATION, &r))
+			TH_LOG("round %u", i);
+		while (atomic_load(&k.done) != i)
+			;
+		queued = mb_msgcount(self->fd2, notify);
+		if (queued == 0)
+			lost++;
+		if (queued > 1)
+			extra++;
+		while (mb_msgcount(self->fd2, notify) > 0) {
+			__s32 id;
+
+			ASSERT_EQ(0, mb_recv_id(self->fd2, notify, &id));
+			EXPECT_EQ(MAILBOX_NOTIFY_DEAD_NAME, id);
+		}
+		/* Dead now: its urefs (the send right's, the notification's). */
+		ASSERT_EQ(0, mb_type(self->fd2, name, &t));
+		ASSERT_EQ(MAILBOX_PORT_TYPE_DEAD_NAME, t.type);
+		if (t.dead_urefs < 2)
+			early++;
+		ASSERT_EQ(0, mb_mod_refs(self->fd2, name, MAILBOX_RIGHT_DEAD_NAME,
+					 -(__s32)t.dead_urefs));
+	}
+	ASSERT_EQ(0, pthread_join(k.thread, NULL));
+	EXPECT_EQ(0, k.errors);
+	EXPECT_EQ(0, lost) TH_LOG("%d of %d notifications lost", lost, DN_ROUNDS);
+	EXPECT_EQ(0, extra);
+	EXPECT_EQ(0, early);
 }
 
 TEST_HARNESS_MAIN
