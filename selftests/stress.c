@@ -85,6 +85,25 @@ static void destroy(int fd, uint32_t name)
 	ioctl(fd, MAILBOX_IOC_PORT_DESTROY, &op);
 }
 
+/*
+ * A random name of the space other than @keep1/@keep2, or 0: a stale name
+ * in a program that does not track its rights well lands on whatever now
+ * holds the name, so the storm also works on names it never asked for.
+ */
+static uint32_t random_name(int fd, uint32_t keep1, uint32_t keep2)
+{
+	uint32_t names[256], types[256], n;
+	struct mailbox_port_names pn = {
+		.names = (uintptr_t)names, .types = (uintptr_t)types,
+		.count = 256,
+	};
+
+	if (xioctl(fd, MAILBOX_IOC_PORT_NAMES, &pn) || !pn.count)
+		return 0;
+	n = names[below(pn.count)];
+	return n == keep1 || n == keep2 ? 0 : n;
+}
+
 static void service(char *s, int slot)
 {
 	memset(s, 0, MAILBOX_SERVICE_NAME_MAX);
@@ -205,7 +224,9 @@ static void worker(int slot, uint64_t seed)
 				}
 			}
 		} else if (op == 8) {
-			/* Notifications on a kept right. */
+			/* Notifications on a kept right, or on any name. */
+			if (below(3) == 0)
+				kept[below(16)] = random_name(fd, port, pset);
 			struct mailbox_port_request_notification r = {
 				.name = kept[below(16)],
 				.variant = below(2) ? MAILBOX_NOTIFY_DEAD_NAME :
@@ -221,9 +242,11 @@ static void worker(int slot, uint64_t seed)
 			    r.previous)
 				deallocate(fd, r.previous);
 		} else {
-			/* Forget a kept right. */
+			/* Forget a kept right, or any right. */
 			int i = below(16);
 
+			if (below(3) == 0)
+				kept[i] = random_name(fd, port, pset);
 			if (kept[i])
 				destroy(fd, kept[i]);
 			kept[i] = 0;
