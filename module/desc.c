@@ -17,10 +17,10 @@
  * receiver. At receive the descriptor gets the address of the mapping.
  *
  * Receive rights in transit: a message carrying the receive right of port R
- * queued on port D sets R->ext->transit = D (under mbx_transit_lock). Queuing
- * such a message fails with ELOOP if D is R or D's own receive right is,
- * transitively, in transit inside R's queue: no port ever becomes
- * unreachable inside its own queue.
+ * queued on port D sets R->ext->transit = D (under mbx_transit_lock).
+ * Queuing such a message fails with ELOOP if D is R or D's own receive
+ * right is, transitively, in transit inside R's queue: no port ever
+ * becomes unreachable inside its own queue.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

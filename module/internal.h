@@ -252,6 +252,7 @@ struct mbx_port {
 /* Lockless readers of port->ext: see struct mbx_port_ext. */
 static inline struct mbx_port_ext *mbx_port_ext(struct mbx_port *port)
 {
+	/* Pairs with smp_store_release() in mbx_port_ext_get(). */
 	return smp_load_acquire(&port->ext);
 }
 

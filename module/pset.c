@@ -4,11 +4,11 @@
  * receive on a set).
  *
  * A set is created by PORT_ALLOCATE; its name's entry holds one reference.
- * A member port holds another (port->ext->pset) and the set holds one on the
- * port (pset->members), both dropped when the port leaves: by MOVE_MEMBER, by the
- * port's death (mbx_port_destroy()), by its receive right leaving the space
- * (mbx_pset_remove_port()) or by the set's destruction (mbx_pset_destroy(),
- * called once when the set's name goes). Set receivers and ready fds hold
+ * A member port holds another (port->ext->pset) and the set holds one on
+ * the port (pset->members), both dropped when the port leaves: by
+ * MOVE_MEMBER, by the port's death (mbx_port_destroy()), by its receive
+ * right leaving the space (mbx_pset_remove_port()) or by the set's
+ * destruction (mbx_pset_destroy(), called once when the set's name goes). Set receivers and ready fds hold
  * references of their own; a destroyed set stays, inactive and empty, until
  * they let go.
  *
