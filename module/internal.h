@@ -18,6 +18,12 @@
  *                    every waiter woken. Send rights to a dead port are
  *                    turned into dead names lazily, the next time their space
  *                    looks at the name (as XNU's ipc_right_check does).
+ * struct mbx_port_ext the rarely used part of a port (blocked senders,
+ *                    requests, registry count, transit, set membership):
+ *                    allocated on first use, freed with the port. See
+ *                    "Memory layout of a port" before struct mbx_port.
+ * struct mbx_entry_ext the rarely used part of a name (its requests, boost
+ *                    or port set), freed when the name goes.
  * struct mbx_msg     a queued message; owns the destination right it was
  *                    sent through and the reply right it carries.
  * struct mbx_ool     out-of-line memory of one descriptor (ool.c): a

@@ -30,8 +30,9 @@ int mbx_port_cache_init(void)
 	/*
 	 * Issue #7: a receive right costs at most 192 bytes of slab with its
 	 * entry (56) and its share of the name xarray (9). No
-	 * SLAB_HWCACHE_ALIGN: it would round the port up to 128 bytes and
-	 * buys nothing, as a port's lock and queue are in its first line.
+	 * SLAB_HWCACHE_ALIGN: it would round the port up to 128 bytes (and
+	 * the entry to 64: 201 in all), for little, as a port's lock, queue
+	 * head and most counters are in its first cache line already.
 	 */
 #if defined(CONFIG_64BIT) && !defined(CONFIG_DEBUG_SPINLOCK) && \
 	!defined(CONFIG_DEBUG_LOCK_ALLOC)
