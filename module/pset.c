@@ -8,9 +8,9 @@
  * the port (pset->members), both dropped when the port leaves: by
  * MOVE_MEMBER, by the port's death (mbx_port_destroy()), by its receive
  * right leaving the space (mbx_pset_remove_port()) or by the set's
- * destruction (mbx_pset_destroy(), called once when the set's name goes). Set receivers and ready fds hold
- * references of their own; a destroyed set stays, inactive and empty, until
- * they let go.
+ * destruction (mbx_pset_destroy(), called once when the set's name goes).
+ * Set receivers and ready fds hold references of their own; a destroyed set
+ * stays, inactive and empty, until they let go.
  *
  * The ready list holds the members with queued messages, in the order they
  * became non-empty. It is kept exact under port->lock + pset->lock: a port
