@@ -17,10 +17,10 @@
  * receiver. At receive the descriptor gets the address of the mapping.
  *
  * Receive rights in transit: a message carrying the receive right of port R
- * queued on port D sets R->transit = D (under mbx_transit_lock). Queuing
- * such a message fails with ELOOP if D is R or D's own receive right is,
- * transitively, in transit inside R's queue: no port ever becomes
- * unreachable inside its own queue.
+ * queued on port D sets R->ext->transit = D (under mbx_transit_lock).
+ * Queuing such a message fails with ELOOP if D is R or D's own receive
+ * right is, transitively, in transit inside R's queue: no port ever
+ * becomes unreachable inside its own queue.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,7 +30,7 @@
 
 #include "internal.h"
 
-/* See internal.h: port->transit and the cycle check. */
+/* See internal.h: port->ext->transit and the cycle check. */
 DEFINE_MUTEX(mbx_transit_lock);
 
 #define MBX_PORT_DESC_SIZE	((u32)sizeof(struct mailbox_msg_port_descriptor))
@@ -319,8 +319,13 @@ int mbx_desc_copyin_locked(struct mbx_space *space, struct mbx_msg *msg,
 					txn, r);
 		if (ret)
 			return ret;
-		if (r->type == MAILBOX_MSG_TYPE_PORT_RECEIVE)
+		if (r->type == MAILBOX_MSG_TYPE_PORT_RECEIVE) {
+			/* In transit it needs ext->transit (internal.h). */
+			ret = mbx_port_ext_get(r->port, GFP_KERNEL_ACCOUNT);
+			if (ret)
+				return ret;
 			msg->carries_receive = true;
+		}
 	}
 	return 0;
 }
@@ -337,7 +342,7 @@ bool mbx_desc_makes_cycle_locked(struct mbx_msg *msg, struct mbx_port *dest)
 
 		if (r->type != MAILBOX_MSG_TYPE_PORT_RECEIVE || !r->port)
 			continue;
-		for (x = dest; x; x = x->transit)
+		for (x = dest; x; x = mbx_port_ext(x) ? x->ext->transit : NULL)
 			if (x == r->port)
 				return true;
 	}
@@ -353,8 +358,9 @@ void mbx_desc_set_transit_locked(struct mbx_msg *msg, struct mbx_port *dest)
 	for (k = 0; k < msg->nr_rights; k++) {
 		struct mbx_right *r = &msg->rights[k];
 
+		/* mbx_desc_copyin_locked() gave it its extension. */
 		if (r->type == MAILBOX_MSG_TYPE_PORT_RECEIVE && r->port)
-			r->port->transit = dest;
+			r->port->ext->transit = dest;
 	}
 }
 

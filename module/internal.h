@@ -18,6 +18,12 @@
  *                    every waiter woken. Send rights to a dead port are
  *                    turned into dead names lazily, the next time their space
  *                    looks at the name (as XNU's ipc_right_check does).
+ * struct mbx_port_ext the rarely used part of a port (blocked senders,
+ *                    requests, registry count, transit, set membership):
+ *                    allocated on first use, freed with the port. See
+ *                    "Memory layout of a port" before struct mbx_port.
+ * struct mbx_entry_ext the rarely used part of a name (its requests, boost
+ *                    or port set), freed when the name goes.
  * struct mbx_msg     a queued message; owns the destination right it was
  *                    sent through and the reply right it carries.
  * struct mbx_ool     out-of-line memory of one descriptor (ool.c): a
@@ -51,7 +57,7 @@
  * port->lock (spinlock) protects the port's queue, counters and @active.
  * pset->lock (spinlock) protects the set's member and ready lists, its
  *                      counters, @active and the set receivers' wait
- *                      entries. port->pset changes only with both the
+ *                      entries. port->ext->pset changes only with both the
  *                      port's lock and the (old or new) set's lock held, so
  *                      either lock makes it stable.
  *
@@ -80,7 +86,7 @@
  * counts are atomics, charged without a lock.
  *
  * Priority inheritance (prio.c): a boost is owned by the send-once entry
- * it came with (entry->boost, under space->lock) and holds, through its
+ * it came with (entry->x->boost, under space->lock) and holds, through its
  * struct mbx_prio_task, a task_struct reference on the boosted thread.
  * Boost changes are only recorded under the locks; the scheduler is told
  * by mbx_prio_settle(), which every ioctl, the send phase of a send +
@@ -151,68 +157,142 @@ struct mbx_sched {
 
 struct mbx_boost;
 
-struct mbx_port {
-	refcount_t ref;			/* (atomic) */
-	u64 id;				/* (set at init) module-unique, stats.c */
-	spinlock_t lock;
-	bool active;			/* (protected by @lock; READ_ONCE ok) */
-	u8 npulses;			/* (protected by @lock) pulses queued,
-					 * <= MAILBOX_PULSE_LANE (pulse.c)
-					 */
-	u8 ready_prio;			/* (@lock and pset->lock) priority of
-					 * the first message, while on the
-					 * set's ready list (pset.c)
-					 */
-	u8 flags;			/* (protected by @lock; READ_ONCE ok)
-					 * MAILBOX_PORT_FLAG_*, fits in padding
-					 */
-	struct mbx_space *receiver;	/* (protected by @lock) holder of the
-					 * receive right; NULL in transit/dead
-					 */
+/*
+ * Memory layout of a port (issue #7): what every port uses on its hot path
+ * lives in struct mbx_port (120 bytes on 64-bit without lock debugging);
+ * what few ports ever use lives in a struct mbx_port_ext, allocated the
+ * first time the port needs it and freed with the port:
+ *
+ *   - a blocked sender (first send that would wait on a full queue, may
+ *     fail with ENOMEM like any send) or a ready fd (READY_FD) needs
+ *     @send_wait;
+ *   - a dead-name or send-possible request armed on it, or a no-senders or
+ *     port-destroyed request (REQUEST_NOTIFICATION, which already allocates)
+ *     needs the request lists and slots;
+ *   - a registered service naming it (REGISTER) needs @nr_services;
+ *   - its receive right carried by a message (a send whose descriptors
+ *     move a receive right) needs @transit;
+ *   - joining a port set (MOVE_MEMBER, which cannot fail with ENOMEM: the
+ *     small allocation uses __GFP_NOFAIL) needs the membership fields.
+ *
+ * Publication: port->ext goes from NULL to its final value once, under
+ * port->lock, with smp_store_release(); it never changes again until the
+ * port is freed. Readers holding port->lock may read it plainly; lockless
+ * readers use mbx_port_ext() (smp_load_acquire()), so that they see the
+ * extension initialised. Every field of the extension keeps the lock rule
+ * it had in struct mbx_port. A NULL extension means every field is empty:
+ * no waiter, request, service, transit or set.
+ */
+struct mbx_port_ext {
+	struct mbx_port *port;		/* (set at init) the owner, for lists */
+	wait_queue_head_t send_wait;	/* senders on a full queue, exclusive */
 	struct mbx_port *transit;	/* (mbx_transit_lock) port whose queue
 					 * holds the message carrying our
 					 * receive right
 					 */
-	struct list_head dead_link;	/* on a destroy work list */
 	atomic_t nr_services;		/* (atomic) registry entries naming it */
-	struct list_head dnrequests;	/* (protected by @lock) armed dead-name
-					 * requests, struct mbx_request
+	u32 nssync;			/* (protected by port->lock) */
+	struct list_head dnrequests;	/* (protected by port->lock) armed
+					 * dead-name requests, mbx_request
 					 */
-	struct list_head sprequests;	/* (protected by @lock) armed
+	struct list_head sprequests;	/* (protected by port->lock) armed
 					 * send-possible requests
 					 */
-	struct mbx_msg *nsmsg;		/* (protected by @lock) no-senders
+	struct mbx_msg *nsmsg;		/* (protected by port->lock) no-senders
 					 * notification, ready to send
 					 */
-	u32 nssync;			/* (protected by @lock) */
-	u32 pulses_dropped;		/* (protected by @lock) pulses dropped,
-					 * not yet reported by a delivered one
+	struct mbx_msg *pdmsg;		/* (protected by port->lock)
+					 * port-destroyed notification
 					 */
-	struct mbx_msg *pdmsg;		/* (protected by @lock) port-destroyed
-					 * notification, ready to send
+	/* Port set membership (pset.c), see "Locking" above. */
+	struct mbx_pset *pset;		/* ref held while a member, or NULL */
+	u32 member_name;		/* receive right's name, while a member */
+	u8 ready_prio;			/* (port->lock and pset->lock) priority
+					 * of the first message, while on the
+					 * set's ready list
 					 */
-	struct list_head msgs;		/* (protected by @lock) highest priority
-					 * first, FIFO within a priority
+	struct list_head member_link;	/* in pset->members (pset->lock) */
+	struct list_head ready_link;	/* in pset->ready (pset->lock) */
+};
+
+struct mbx_port {
+	refcount_t ref;			/* (atomic) */
+	spinlock_t lock;
+	u64 id;				/* (set at init) module-unique, stats.c */
+	bool active;			/* (protected by @lock; READ_ONCE ok) */
+	u8 npulses;			/* (protected by @lock) pulses queued,
+					 * <= MAILBOX_PULSE_LANE (pulse.c)
+					 */
+	u8 flags;			/* (protected by @lock; READ_ONCE ok)
+					 * MAILBOX_PORT_FLAG_*
 					 */
 	u32 msgcount;			/* (protected by @lock) queued messages
 					 * other than pulses
+					 */
+	struct mbx_space *receiver;	/* (protected by @lock) holder of the
+					 * receive right; NULL in transit/dead
+					 */
+	struct list_head msgs;		/* (protected by @lock) highest priority
+					 * first, FIFO within a priority
 					 */
 	u32 qlimit;			/* (protected by @lock) */
 	u32 seqno;			/* (protected by @lock) */
 	u32 mscount;			/* (protected by @lock) */
 	u32 srights;			/* (protected by @lock) */
 	u32 sorights;			/* (protected by @lock) */
+	u32 pulses_dropped;		/* (protected by @lock) pulses dropped,
+					 * not yet reported by a delivered one
+					 */
 	wait_queue_head_t rcv_wait;	/* receivers, exclusive waits */
-	wait_queue_head_t send_wait;	/* senders on a full queue, exclusive */
-	/* Port set membership (pset.c), see "Locking" above. */
-	struct mbx_pset *pset;		/* ref held while a member, or NULL */
-	u32 member_name;		/* receive right's name, while a member */
-	struct list_head member_link;	/* in pset->members (pset->lock) */
-	struct list_head ready_link;	/* in pset->ready (pset->lock) */
 	struct mbx_user *user;		/* (protected by @lock) charged user,
 					 * ref held; NULL once dead
 					 */
+	struct mbx_port_ext *ext;	/* rarely used state, or NULL: see
+					 * above
+					 */
+	struct mbx_port *dead_next;	/* on a destroy work list
+					 * (mbx_port_destroy(), its owner only)
+					 */
 };
+
+/* Lockless readers of port->ext: see struct mbx_port_ext. */
+static inline struct mbx_port_ext *mbx_port_ext(struct mbx_port *port)
+{
+	/* Pairs with smp_store_release() in mbx_port_ext_get(). */
+	return smp_load_acquire(&port->ext);
+}
+
+/* A destroy work list of ports, first in first out (port.c, msg.c). */
+struct mbx_port_fifo {
+	struct mbx_port *head;
+	struct mbx_port **tail;
+};
+
+static inline void mbx_port_fifo_init(struct mbx_port_fifo *f)
+{
+	f->head = NULL;
+	f->tail = &f->head;
+}
+
+static inline void mbx_port_fifo_push(struct mbx_port_fifo *f,
+				      struct mbx_port *port)
+{
+	port->dead_next = NULL;
+	*f->tail = port;
+	f->tail = &port->dead_next;
+}
+
+static inline struct mbx_port *mbx_port_fifo_pop(struct mbx_port_fifo *f)
+{
+	struct mbx_port *port = f->head;
+
+	if (port) {
+		f->head = port->dead_next;
+		if (!f->head)
+			f->tail = &f->head;
+	}
+	return port;
+}
 
 struct mbx_pset {
 	refcount_t ref;			/* (atomic) */
@@ -237,24 +317,46 @@ struct mbx_timeout {
 	ktime_t deadline;
 };
 
+/*
+ * What few names use (issue #7): requests and boosts, and the set of a
+ * port set name. Allocated by the operation that first needs it (all of
+ * which can already fail with ENOMEM, or go without: a boost), under
+ * space->lock like every entry field, and freed when the entry leaves its
+ * space (mbx_entry_put_locked(), mbx_entry_free()).
+ */
+struct mbx_entry_ext {
+	struct mbx_pset *pset;		/* ref held; port set names only */
+	struct mbx_request *dnreq;	/* dead-name request */
+	struct mbx_request *spreq;	/* send-possible request */
+	struct mbx_boost *boost;	/* priority boost this send-once right
+					 * carries (prio.c)
+					 */
+};
+
+/* 56 bytes on 64-bit. */
 struct mbx_entry {
 	u32 name;			/* (set at insert) */
 	u32 type;			/* MAILBOX_PORT_TYPE_* (space->lock) */
 	u32 urefs;			/* send or dead-name urefs (space->lock) */
 	struct mbx_port *port;		/* ref held; NULL for a dead name */
-	struct mbx_pset *pset;		/* ref held; port set names only */
-	struct rb_node rb;		/* in space->by_port while linked */
-	bool linked;			/* (space->lock) in space->by_port */
-	struct mbx_request *dnreq;	/* (space->lock) dead-name request */
-	struct mbx_request *spreq;	/* (space->lock) send-possible request */
-	struct mbx_boost *boost;	/* (space->lock) priority boost this
-					 * send-once right carries (prio.c)
+	struct rb_node rb;		/* in space->by_port while linked, else
+					 * RB_EMPTY_NODE (space->lock)
 					 */
+	struct mbx_entry_ext *x;	/* (space->lock) or NULL */
 };
+
+/* @entry's port set, if it names one (space->lock held). */
+static inline struct mbx_pset *mbx_entry_pset(const struct mbx_entry *entry)
+{
+	return entry->x ? entry->x->pset : NULL;
+}
+
+int mbx_entry_ext_get_locked(struct mbx_entry *entry, gfp_t gfp);
+int mbx_port_ext_get(struct mbx_port *port, gfp_t gfp);
 
 /*
  * A dead-name or send-possible request, owned by the requesting entry
- * (entry->dnreq/spreq) and, while armed, linked on its port. Firing (under
+ * (entry->x->dnreq/spreq) and, while armed, linked on its port. Firing (under
  * port->lock) unlinks it and takes @msg; the entry frees it later.
  */
 struct mbx_request {
@@ -565,7 +667,8 @@ struct mbx_rcv {
 struct mbx_msg *mbx_msg_alloc(u32 size, gfp_t gfp);
 void mbx_msg_free(struct mbx_msg *msg);
 void mbx_msg_destroy(struct mbx_msg *msg);
-void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports);
+void mbx_msg_destroy_deferred(struct mbx_msg *msg,
+			      struct mbx_port_fifo *ports);
 struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, struct mbx_msg *msg,
 				   u32 *seqno, struct list_head *fire);
 void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire);
@@ -598,6 +701,7 @@ bool mbx_pulse_requeue_locked(struct mbx_port *port, struct mbx_msg *msg);
 struct mbx_prio_prep {
 	struct mbx_boost *boost;
 	struct mbx_prio_task *pt;
+	struct mbx_entry_ext *x;	/* for an entry without one */
 };
 
 void mbx_prio_capture(struct mbx_msg *msg, u32 reply_disposition);
@@ -608,7 +712,7 @@ void mbx_prio_unprepare(struct mbx_prio_prep *pp);
 void __mbx_prio_entry_gone(struct mbx_entry *entry);
 static inline void mbx_prio_entry_gone_locked(struct mbx_entry *entry)
 {
-	if (unlikely(entry->boost))
+	if (unlikely(entry->x && entry->x->boost))
 		__mbx_prio_entry_gone(entry);
 }
 

@@ -67,7 +67,7 @@ static int mbx_wait_locked(struct mbx_port *port, wait_queue_head_t *wq,
 			   struct mbx_timeout *t, bool shared)
 	__must_hold(&port->lock)
 {
-	bool send = wq == &port->send_wait;
+	bool send = wq != &port->rcv_wait;
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
@@ -159,7 +159,8 @@ void mbx_msg_destroy(struct mbx_msg *msg)
  * rights it carries go on @ports (with the right's reference) instead of
  * being destroyed recursively.
  */
-void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports)
+void mbx_msg_destroy_deferred(struct mbx_msg *msg,
+			      struct mbx_port_fifo *ports)
 {
 	u32 k;
 
@@ -167,7 +168,7 @@ void mbx_msg_destroy_deferred(struct mbx_msg *msg, struct list_head *ports)
 		struct mbx_right *r = &msg->rights[k];
 
 		if (r->port && r->type == MAILBOX_MSG_TYPE_PORT_RECEIVE) {
-			list_add_tail(&r->port->dead_link, ports);
+			mbx_port_fifo_push(ports, r->port);
 			r->port = NULL;
 		}
 	}
@@ -239,8 +240,9 @@ void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync)
 /* Wake one blocked sender if there is room for it. */
 static void mbx_wake_sender_locked(struct mbx_port *port)
 {
-	if (port->msgcount < port->qlimit)
-		mbx_wake_one_locked(port, &port->send_wait, false);
+	/* No extension, no sender ever waited (internal.h). */
+	if (port->msgcount < port->qlimit && port->ext)
+		mbx_wake_one_locked(port, &port->ext->send_wait, false);
 }
 
 /*
@@ -279,7 +281,8 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 		}
 		ret = mbx_desc_copyin_locked(space, msg, src, txn);
 		if (ret) {
-			*status = MAILBOX_SEND_INVALID_RIGHT;
+			*status = ret == -ENOMEM ? MAILBOX_SEND_NO_BUFFER :
+						   MAILBOX_SEND_INVALID_RIGHT;
 			goto out_undo;
 		}
 
@@ -322,6 +325,12 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 			ret = -EAGAIN;
 			goto out_pass;
 		}
+		/* The first sender to wait gives the port ext->send_wait. */
+		if (mbx_port_ext_get(port, GFP_KERNEL_ACCOUNT)) {
+			*status = MAILBOX_SEND_NO_BUFFER;
+			ret = -ENOMEM;
+			goto out_pass;
+		}
 		spin_lock(&port->lock);
 		for (;;) {
 			if (!port->active || port->msgcount < port->qlimit) {
@@ -330,8 +339,8 @@ static int mbx_send_locked_loop(struct mbx_space *space, struct mbx_msg *msg,
 			}
 			if (wret)
 				break;
-			wret = mbx_wait_locked(port, &port->send_wait, t,
-					       false);
+			wret = mbx_wait_locked(port, &port->ext->send_wait,
+					       t, false);
 		}
 		spin_unlock(&port->lock);
 		if (wret == -EINTR) {
@@ -525,7 +534,8 @@ struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, struct mbx_msg *msg,
 	} else {
 		port->msgcount--;
 		mbx_wake_sender_locked(port);
-		if (!list_empty(&port->sprequests))
+		if (unlikely(port->ext) &&
+		    !list_empty(&port->ext->sprequests))
 			mbx_notify_take_sp_locked(port, fire);
 	}
 	mbx_pset_port_dequeued_locked(port);

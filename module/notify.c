@@ -136,30 +136,36 @@ void mbx_notify_port_dead_locked(struct mbx_port *port,
 				 struct list_head *fire,
 				 struct list_head *destroy)
 {
+	struct mbx_port_ext *ext = port->ext;
 	struct mbx_request *req, *tmp;
 
 	lockdep_assert_held(&port->lock);
-	list_for_each_entry_safe(req, tmp, &port->dnrequests, link)
+	if (!ext)
+		return;
+	list_for_each_entry_safe(req, tmp, &ext->dnrequests, link)
 		mbx_request_fire_locked(req, MAILBOX_NOTIFY_DEAD_NAME, fire);
-	list_for_each_entry_safe(req, tmp, &port->sprequests, link)
+	list_for_each_entry_safe(req, tmp, &ext->sprequests, link)
 		mbx_request_fire_locked(req, MAILBOX_NOTIFY_DEAD_NAME, fire);
-	if (port->nsmsg) {
-		list_add_tail(&port->nsmsg->link, destroy);
-		port->nsmsg = NULL;
+	if (ext->nsmsg) {
+		list_add_tail(&ext->nsmsg->link, destroy);
+		ext->nsmsg = NULL;
 	}
-	if (port->pdmsg) {
-		list_add_tail(&port->pdmsg->link, destroy);
-		port->pdmsg = NULL;
+	if (ext->pdmsg) {
+		list_add_tail(&ext->pdmsg->link, destroy);
+		ext->pdmsg = NULL;
 	}
 }
 
 /* Room appeared in @port's queue: fire its send-possible requests. */
 void mbx_notify_take_sp_locked(struct mbx_port *port, struct list_head *fire)
 {
+	struct mbx_port_ext *ext = port->ext;
 	struct mbx_request *req, *tmp;
 
 	lockdep_assert_held(&port->lock);
-	list_for_each_entry_safe(req, tmp, &port->sprequests, link)
+	if (!ext)
+		return;
+	list_for_each_entry_safe(req, tmp, &ext->sprequests, link)
 		mbx_request_fire_locked(req, MAILBOX_NOTIFY_SEND_POSSIBLE, fire);
 }
 
@@ -167,14 +173,16 @@ void mbx_notify_take_sp_locked(struct mbx_port *port, struct list_head *fire)
 void mbx_notify_no_senders_locked(struct mbx_port *port,
 				  struct list_head *fire)
 {
+	struct mbx_port_ext *ext = port->ext;
+
 	lockdep_assert_held(&port->lock);
-	if (!port->nsmsg || !port->active || port->srights ||
-	    port->mscount < port->nssync)
+	if (!ext || !ext->nsmsg || !port->active || port->srights ||
+	    port->mscount < ext->nssync)
 		return;
-	mbx_notify_set_word(port->nsmsg, MAILBOX_NOTIFY_NO_SENDERS,
+	mbx_notify_set_word(ext->nsmsg, MAILBOX_NOTIFY_NO_SENDERS,
 			    port->mscount);
-	list_add_tail(&port->nsmsg->link, fire);
-	port->nsmsg = NULL;
+	list_add_tail(&ext->nsmsg->link, fire);
+	ext->nsmsg = NULL;
 }
 
 /* Drop a request of a departing entry: port-deleted if still armed. */
@@ -199,11 +207,15 @@ static void mbx_request_drop(struct mbx_port *port, struct mbx_request *req)
 void mbx_request_entry_gone_locked(struct mbx_space *space,
 				   struct mbx_entry *entry)
 {
+	struct mbx_entry_ext *x = entry->x;
+
 	lockdep_assert_held(&space->lock);
-	mbx_request_drop(entry->port, entry->dnreq);
-	mbx_request_drop(entry->port, entry->spreq);
-	entry->dnreq = NULL;
-	entry->spreq = NULL;
+	if (!x)
+		return;
+	mbx_request_drop(entry->port, x->dnreq);
+	mbx_request_drop(entry->port, x->spreq);
+	x->dnreq = NULL;
+	x->spreq = NULL;
 }
 
 /*
@@ -212,11 +224,16 @@ void mbx_request_entry_gone_locked(struct mbx_space *space,
  */
 u32 mbx_request_dead_urefs_locked(struct mbx_entry *entry)
 {
-	struct mbx_request *reqs[] = { entry->dnreq, entry->spreq };
+	struct mbx_entry_ext *x = entry->x;
 	struct mbx_port *port = entry->port;
+	struct mbx_request *reqs[2];
 	u32 urefs = 0;
 	unsigned int i;
 
+	if (!x)
+		return 0;
+	reqs[0] = x->dnreq;
+	reqs[1] = x->spreq;
 	for (i = 0; i < ARRAY_SIZE(reqs); i++) {
 		struct mbx_request *req = reqs[i];
 
@@ -228,8 +245,8 @@ u32 mbx_request_dead_urefs_locked(struct mbx_entry *entry)
 		spin_unlock(&port->lock);
 		kfree(req);
 	}
-	entry->dnreq = NULL;
-	entry->spreq = NULL;
+	x->dnreq = NULL;
+	x->spreq = NULL;
 	return urefs;
 }
 
@@ -270,12 +287,14 @@ static int mbx_request_name_locked(struct mbx_space *space,
 				   struct mbx_msg **previous)
 {
 	bool dead_name = r->args.variant == MAILBOX_NOTIFY_DEAD_NAME;
-	struct mbx_request **slot = dead_name ? &entry->dnreq : &entry->spreq;
 	u32 need = dead_name ? MAILBOX_PORT_TYPE_SEND |
 			       MAILBOX_PORT_TYPE_SEND_ONCE |
 			       MAILBOX_PORT_TYPE_RECEIVE :
 			       MAILBOX_PORT_TYPE_SEND;
+	struct mbx_request **slot;
+	struct mbx_port_ext *ext;
 	struct mbx_port *port;
+	int ret;
 
 again:
 	if (entry->type & MAILBOX_PORT_TYPE_DEAD_NAME) {
@@ -295,8 +314,20 @@ again:
 	}
 	if (!(entry->type & need))
 		return -EPERM;
-
 	port = entry->port;
+	/* Nothing armed, nothing to arm: the cancel of nothing. */
+	if (!r->msg && !entry->x)
+		return 0;
+	/* Arming: both extensions, before anything changes. */
+	if (r->msg) {
+		ret = mbx_entry_ext_get_locked(entry, GFP_KERNEL_ACCOUNT);
+		if (!ret)
+			ret = mbx_port_ext_get(port, GFP_KERNEL_ACCOUNT);
+		if (ret)
+			return ret;
+	}
+	slot = dead_name ? &entry->x->dnreq : &entry->x->spreq;
+
 	spin_lock(&port->lock);
 	if (!port->active) {
 		/*
@@ -309,6 +340,8 @@ again:
 			return -EPIPE;
 		goto again;
 	}
+	/* An armed request (or one being armed) means an extension. */
+	ext = port->ext;
 	if (*slot && !(*slot)->fired) {
 		/* Replace: the old request's right goes back to the caller. */
 		*previous = (*slot)->msg;
@@ -321,8 +354,8 @@ again:
 		r->req->msg = r->msg;
 		r->req->name = entry->name;
 		r->req->fired = false;
-		list_add_tail(&r->req->link, dead_name ? &port->dnrequests :
-							 &port->sprequests);
+		list_add_tail(&r->req->link, dead_name ? &ext->dnrequests :
+							 &ext->sprequests);
 		*slot = r->req;
 		r->req = NULL;
 		r->msg = NULL;
@@ -341,17 +374,26 @@ static int mbx_request_port_locked(struct mbx_entry *entry,
 				   struct mbx_msg **previous)
 {
 	struct mbx_port *port = entry->port;
+	struct mbx_port_ext *ext;
 	struct mbx_msg **slot;
+	int ret;
 
 	if (!(entry->type & MAILBOX_PORT_TYPE_RECEIVE))
 		return -EPERM;
+	/* Cancelling on a port that never armed one: nothing to do. */
+	if (!r->msg && !mbx_port_ext(port))
+		return 0;
+	ret = mbx_port_ext_get(port, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret;
 
 	spin_lock(&port->lock);
+	ext = port->ext;
 	if (r->args.variant == MAILBOX_NOTIFY_NO_SENDERS) {
-		slot = &port->nsmsg;
-		port->nssync = r->args.sync;
+		slot = &ext->nsmsg;
+		ext->nssync = r->args.sync;
 	} else {
-		slot = &port->pdmsg;
+		slot = &ext->pdmsg;
 	}
 	*previous = *slot;
 	*slot = r->msg;

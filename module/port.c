@@ -9,6 +9,10 @@
  * the queue and wakes every sender and receiver (a member of a port set
  * leaves it first); the struct stays until the entries, messages, waiters
  * and ready fds still referring to it let go.
+ *
+ * A port's rarely used state (struct mbx_port_ext, see internal.h) is
+ * allocated by mbx_port_ext_get() when first needed and freed with the
+ * port.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,16 +23,75 @@
 #include "trace.h"
 
 static struct kmem_cache *mbx_port_cache;
+static struct kmem_cache *mbx_port_ext_cache;
 
 int mbx_port_cache_init(void)
 {
+	/*
+	 * Issue #7: a receive right costs at most 192 bytes of slab with its
+	 * entry (56) and its share of the name xarray (9). No
+	 * SLAB_HWCACHE_ALIGN: it would round the port up to 128 bytes (and
+	 * the entry to 64: 201 in all), for little, as a port's lock, queue
+	 * head and most counters are in its first cache line already.
+	 */
+#if defined(CONFIG_64BIT) && !defined(CONFIG_DEBUG_SPINLOCK) && \
+	!defined(CONFIG_DEBUG_LOCK_ALLOC)
+	BUILD_BUG_ON(sizeof(struct mbx_port) > 120);
+#endif
+	mbx_port_ext_cache = KMEM_CACHE(mbx_port_ext, SLAB_ACCOUNT);
+	if (!mbx_port_ext_cache)
+		return -ENOMEM;
 	mbx_port_cache = KMEM_CACHE(mbx_port, SLAB_ACCOUNT);
-	return mbx_port_cache ? 0 : -ENOMEM;
+	if (!mbx_port_cache) {
+		kmem_cache_destroy(mbx_port_ext_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void mbx_port_cache_exit(void)
 {
 	kmem_cache_destroy(mbx_port_cache);
+	kmem_cache_destroy(mbx_port_ext_cache);
+}
+
+/**
+ * mbx_port_ext_get() - make sure @port has its extension
+ * @port: the port; the caller holds a reference and no port or set lock
+ * @gfp: GFP_KERNEL_ACCOUNT, or with __GFP_NOFAIL where the caller cannot
+ *       fail
+ *
+ * May sleep. Once it returned 0, port->ext stays set until the port is
+ * freed.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mbx_port_ext_get(struct mbx_port *port, gfp_t gfp)
+{
+	struct mbx_port_ext *ext;
+
+	if (mbx_port_ext(port))
+		return 0;
+	ext = kmem_cache_zalloc(mbx_port_ext_cache, gfp);
+	if (!ext)
+		return -ENOMEM;
+	ext->port = port;
+	init_waitqueue_head(&ext->send_wait);
+	INIT_LIST_HEAD(&ext->dnrequests);
+	INIT_LIST_HEAD(&ext->sprequests);
+	INIT_LIST_HEAD(&ext->member_link);
+	INIT_LIST_HEAD(&ext->ready_link);
+
+	spin_lock(&port->lock);
+	if (!port->ext) {
+		/* Pairs with mbx_port_ext(): readers see it initialised. */
+		smp_store_release(&port->ext, ext);
+		ext = NULL;
+	}
+	spin_unlock(&port->lock);
+	if (ext)
+		kmem_cache_free(mbx_port_ext_cache, ext);
+	return 0;
 }
 
 /**
@@ -57,12 +120,7 @@ struct mbx_port *mbx_port_alloc(struct mbx_space *space)
 	port->active = true;
 	INIT_LIST_HEAD(&port->msgs);
 	port->qlimit = MAILBOX_QLIMIT_DEFAULT;
-	INIT_LIST_HEAD(&port->dnrequests);
-	INIT_LIST_HEAD(&port->sprequests);
 	init_waitqueue_head(&port->rcv_wait);
-	init_waitqueue_head(&port->send_wait);
-	INIT_LIST_HEAD(&port->member_link);
-	INIT_LIST_HEAD(&port->ready_link);
 	mbx_stat_add(MBX_STAT_PORTS, 1);
 	mbx_stat_add(MBX_STAT_TOTAL_PORTS, 1);
 	trace_mailbox_port_create(port, space);
@@ -71,12 +129,19 @@ struct mbx_port *mbx_port_alloc(struct mbx_space *space)
 
 void mbx_port_put(struct mbx_port *port)
 {
+	struct mbx_port_ext *ext;
+
 	if (!refcount_dec_and_test(&port->ref))
 		return;
-	WARN_ON_ONCE(port->active || !list_empty(&port->msgs) ||
-		     port->pset || port->nsmsg || port->pdmsg ||
-		     !list_empty(&port->dnrequests) ||
-		     !list_empty(&port->sprequests));
+	ext = port->ext;
+	WARN_ON_ONCE(port->active || !list_empty(&port->msgs));
+	if (ext) {
+		WARN_ON_ONCE(ext->pset || ext->nsmsg || ext->pdmsg ||
+			     !list_empty(&ext->dnrequests) ||
+			     !list_empty(&ext->sprequests) ||
+			     atomic_read(&ext->nr_services));
+		kmem_cache_free(mbx_port_ext_cache, ext);
+	}
 	/* Still charged if it never died (a failed allocation). */
 	mbx_uncharge_port(port->user);
 	kmem_cache_free(mbx_port_cache, port);
@@ -140,27 +205,30 @@ out_fail:
  */
 void mbx_port_destroy(struct mbx_port *port)
 {
-	LIST_HEAD(ports);
+	struct mbx_port_fifo ports;
+	struct mbx_port *p;
 
-	list_add_tail(&mbx_port_get(port)->dead_link, &ports);
-	while (!list_empty(&ports)) {
-		struct mbx_msg *msg, *tmp, *pd;
+	mbx_port_fifo_init(&ports);
+	mbx_port_fifo_push(&ports, mbx_port_get(port));
+	while ((p = mbx_port_fifo_pop(&ports))) {
+		struct mbx_msg *msg, *tmp, *pd = NULL;
+		struct mbx_port_ext *ext;
 		struct mbx_user *user;
 		LIST_HEAD(destroy);
 		LIST_HEAD(fire);
-		struct mbx_port *p;
 		LIST_HEAD(msgs);
 
-		p = list_first_entry(&ports, struct mbx_port, dead_link);
-		list_del(&p->dead_link);
 		/* Its receive right leaves the space, hence any port set. */
 		mbx_pset_remove_port(p);
 
 		spin_lock(&p->lock);
 		WARN_ON_ONCE(!p->active);
 		p->receiver = NULL;
-		pd = p->pdmsg;
-		p->pdmsg = NULL;
+		ext = p->ext;
+		if (ext) {
+			pd = ext->pdmsg;
+			ext->pdmsg = NULL;
+		}
 		spin_unlock(&p->lock);
 		if (pd && mbx_port_hand_over(p, pd)) {
 			mbx_port_put(p);
@@ -186,13 +254,19 @@ void mbx_port_destroy(struct mbx_port *port)
 			list_add_tail(&pd->link, &msgs);
 
 		wake_up_all(&p->rcv_wait);
-		wake_up_all(&p->send_wait);
-		mbx_registry_port_died(p);
-
-		if (READ_ONCE(p->transit)) {
-			mutex_lock(&mbx_transit_lock);
-			p->transit = NULL;
-			mutex_unlock(&mbx_transit_lock);
+		/*
+		 * An extension added after the look above has no waiter: a
+		 * sender looks at @active under p->lock before waiting.
+		 */
+		ext = mbx_port_ext(p);
+		if (ext) {
+			wake_up_all(&ext->send_wait);
+			mbx_registry_port_died(p);
+			if (READ_ONCE(ext->transit)) {
+				mutex_lock(&mbx_transit_lock);
+				ext->transit = NULL;
+				mutex_unlock(&mbx_transit_lock);
+			}
 		}
 
 		mbx_notify_deliver_list(&fire);
@@ -298,8 +372,8 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 	spin_unlock(&port->lock);
 
 	/* Room appeared for possibly many senders. */
-	if (wake)
-		wake_up_all(&port->send_wait);
+	if (wake && mbx_port_ext(port))
+		wake_up_all(&port->ext->send_wait);
 	mbx_notify_deliver_list(&fire);
 	mbx_port_put(port);
 	return 0;

@@ -39,7 +39,7 @@
  *    (get_task_struct()), so an exited thread's pointer never dangles; freed
  *    (put_task_struct()) by mbx_prio_settle() once its last boost ended and
  *    its base priority is back.
- *  - struct mbx_boost: owned by the send-once entry (entry->boost, under
+ *  - struct mbx_boost: owned by the send-once entry (entry->x->boost, under
  *    space->lock); freed when the entry goes or stops being a send-once
  *    right (__mbx_prio_entry_gone()). While active it is on its
  *    mbx_prio_task's list; mbx_prio_port_died() may end it earlier (it stays
@@ -185,6 +185,8 @@ void mbx_prio_prepare(struct mbx_msg *msg, struct mbx_prio_prep *pp)
 		return;
 	pp->boost = kzalloc(sizeof(*pp->boost), GFP_KERNEL_ACCOUNT);
 	pp->pt = kzalloc(sizeof(*pp->pt), GFP_KERNEL_ACCOUNT);
+	/* The reply's entry is new: it has no extension yet. */
+	pp->x = kzalloc(sizeof(*pp->x), GFP_KERNEL_ACCOUNT);
 	if (pp->boost)
 		pp->boost->prio = msg->prio;
 }
@@ -193,6 +195,7 @@ void mbx_prio_unprepare(struct mbx_prio_prep *pp)
 {
 	kfree(pp->boost);
 	kfree(pp->pt);
+	kfree(pp->x);
 }
 
 static struct mbx_prio_task *mbx_prio_find_locked(struct task_struct *p)
@@ -234,8 +237,15 @@ void mbx_prio_boost_locked(struct mbx_space *space, u32 name,
 	if (!b || !pp->pt)
 		return;
 	entry = mbx_lookup_locked(space, name);
-	if (!entry || !(entry->type & MAILBOX_PORT_TYPE_SEND_ONCE) ||
-	    WARN_ON_ONCE(entry->boost))
+	if (!entry || !(entry->type & MAILBOX_PORT_TYPE_SEND_ONCE))
+		return;
+	if (!entry->x) {
+		if (!pp->x)
+			return;
+		entry->x = pp->x;
+		pp->x = NULL;
+	}
+	if (WARN_ON_ONCE(entry->x->boost))
 		return;
 
 	spin_lock(&mbx_prio_lock);
@@ -267,7 +277,7 @@ void mbx_prio_boost_locked(struct mbx_space *space, u32 name,
 	list_add_tail(&b->link, &pt->boosts);
 	atomic_inc(&mbx_prio_active);
 	mbx_stat_add(MBX_STAT_PRIO_BOOSTS, 1);
-	entry->boost = b;
+	entry->x->boost = b;
 	mbx_prio_mark_locked(pt);
 out_unlock:
 	spin_unlock(&mbx_prio_lock);
@@ -287,9 +297,9 @@ static void mbx_prio_end_locked(struct mbx_boost *b)
 /* @entry (space->lock held) no longer holds its send-once right. */
 void __mbx_prio_entry_gone(struct mbx_entry *entry)
 {
-	struct mbx_boost *b = entry->boost;
+	struct mbx_boost *b = entry->x->boost;
 
-	entry->boost = NULL;
+	entry->x->boost = NULL;
 	spin_lock(&mbx_prio_lock);
 	mbx_prio_end_locked(b);
 	spin_unlock(&mbx_prio_lock);

@@ -4,13 +4,13 @@
  * receive on a set).
  *
  * A set is created by PORT_ALLOCATE; its name's entry holds one reference.
- * A member port holds another (port->pset) and the set holds one on the port
- * (pset->members), both dropped when the port leaves: by MOVE_MEMBER, by the
- * port's death (mbx_port_destroy()), by its receive right leaving the space
- * (mbx_pset_remove_port()) or by the set's destruction (mbx_pset_destroy(),
- * called once when the set's name goes). Set receivers and ready fds hold
- * references of their own; a destroyed set stays, inactive and empty, until
- * they let go.
+ * A member port holds another (port->ext->pset) and the set holds one on
+ * the port (pset->members), both dropped when the port leaves: by
+ * MOVE_MEMBER, by the port's death (mbx_port_destroy()), by its receive
+ * right leaving the space (mbx_pset_remove_port()) or by the set's
+ * destruction (mbx_pset_destroy(), called once when the set's name goes).
+ * Set receivers and ready fds hold references of their own; a destroyed set
+ * stays, inactive and empty, until they let go.
  *
  * The ready list holds the members with queued messages, in the order they
  * became non-empty. It is kept exact under port->lock + pset->lock: a port
@@ -26,13 +26,17 @@
  * Peeks (RCV_PEEK) wait non-exclusively and pass nothing on.
  *
  * Priorities: the ready list is ordered by the priority of each member's
- * first message (port->ready_prio), highest first, and within a priority
+ * first message (ext->ready_prio), highest first, and within a priority
  * in the order above; so a set receive takes the highest-priority message
  * of all members, and members whose first messages have equal priorities
  * are served in turn. Keeping the order costs O(1) when priorities are
  * equal, else O(ready members of lower priority). A selective receive
  * (RCV_FILTER) takes the first match of the first ready member that has
  * one (mbx_pset_scan()); it waits non-exclusively, like a peek.
+ *
+ * Membership lives in the port's extension (struct mbx_port_ext,
+ * internal.h): the members and ready lists link extensions, whose @port
+ * leads back to the port. MOVE_MEMBER gives a port its extension first.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -81,6 +85,12 @@ static void mbx_pset_wake_one_locked(struct mbx_pset *pset)
 		wake_up_interruptible(&pset->wait);
 }
 
+/* @port's set, or NULL; port->lock (or, for a member, pset->lock) held. */
+static struct mbx_pset *mbx_port_pset(struct mbx_port *port)
+{
+	return port->ext ? port->ext->pset : NULL;
+}
+
 /* Priority of @port's first message; port->lock held, queue not empty. */
 static u8 mbx_port_head_prio(struct mbx_port *port)
 {
@@ -96,21 +106,21 @@ static u8 mbx_port_head_prio(struct mbx_port *port)
 static void mbx_pset_ready_insert_locked(struct mbx_pset *pset,
 					 struct mbx_port *port)
 {
-	struct mbx_port *pos;
+	struct mbx_port_ext *ext = port->ext, *pos;
 
 	lockdep_assert_held(&pset->lock);
-	port->ready_prio = mbx_port_head_prio(port);
-	pos = list_first_entry_or_null(&pset->ready, struct mbx_port,
+	ext->ready_prio = mbx_port_head_prio(port);
+	pos = list_first_entry_or_null(&pset->ready, struct mbx_port_ext,
 				       ready_link);
-	if (pos && pos->ready_prio < port->ready_prio) {
-		list_add(&port->ready_link, &pset->ready);
+	if (pos && pos->ready_prio < ext->ready_prio) {
+		list_add(&ext->ready_link, &pset->ready);
 		return;
 	}
 	list_for_each_entry_reverse(pos, &pset->ready, ready_link)
-		if (pos->ready_prio >= port->ready_prio)
+		if (pos->ready_prio >= ext->ready_prio)
 			break;
 	/* pos is the list head itself if none was. */
-	list_add(&port->ready_link, &pos->ready_link);
+	list_add(&ext->ready_link, &pos->ready_link);
 }
 
 /*
@@ -119,39 +129,43 @@ static void mbx_pset_ready_insert_locked(struct mbx_pset *pset,
  */
 static struct mbx_pset *mbx_pset_unlink_locked(struct mbx_port *port)
 {
-	struct mbx_pset *pset = port->pset;
+	struct mbx_pset *pset = mbx_port_pset(port);
+	struct mbx_port_ext *ext = port->ext;
 
 	lockdep_assert_held(&port->lock);
 	if (!pset)
 		return NULL;
 	spin_lock(&pset->lock);
-	list_del_init(&port->member_link);
+	list_del_init(&ext->member_link);
 	pset->nmembers--;
-	if (!list_empty(&port->ready_link)) {
-		list_del_init(&port->ready_link);
+	if (!list_empty(&ext->ready_link)) {
+		list_del_init(&ext->ready_link);
 		pset->nready--;
 	}
-	port->pset = NULL;
+	ext->pset = NULL;
 	spin_unlock(&pset->lock);
 	return pset;
 }
 
 /*
  * Make @port, named @name, a member of @pset; the caller gives a reference
- * on each to the other. Return: 0, or -ENOENT if @pset was destroyed.
+ * on each to the other, and @port its extension. Return: 0, or -ENOENT if
+ * @pset was destroyed.
  */
 static int mbx_pset_link_locked(struct mbx_port *port, struct mbx_pset *pset,
 				u32 name)
 {
+	struct mbx_port_ext *ext = port->ext;
+
 	lockdep_assert_held(&port->lock);
 	spin_lock(&pset->lock);
 	if (!pset->active) {
 		spin_unlock(&pset->lock);
 		return -ENOENT;
 	}
-	port->pset = pset;
-	port->member_name = name;
-	list_add_tail(&port->member_link, &pset->members);
+	ext->pset = pset;
+	ext->member_name = name;
+	list_add_tail(&ext->member_link, &pset->members);
 	pset->nmembers++;
 	if (!list_empty(&port->msgs)) {
 		/* It joins with messages: they are ready now. */
@@ -175,7 +189,7 @@ static int mbx_pset_link_locked(struct mbx_port *port, struct mbx_pset *pset,
  */
 struct mbx_pset *mbx_pset_detach_locked(struct mbx_port *port, u32 *name)
 {
-	*name = port->member_name;
+	*name = port->ext ? port->ext->member_name : 0;
 	return mbx_pset_unlink_locked(port);
 }
 
@@ -184,7 +198,8 @@ void mbx_pset_reattach_locked(struct mbx_port *port, struct mbx_pset *pset,
 			      u32 name)
 {
 	/* The set's name is in the same space, whose lock the caller holds:
-	 * it cannot have been destroyed meanwhile.
+	 * it cannot have been destroyed meanwhile. @port, a member before,
+	 * keeps its extension.
 	 */
 	WARN_ON_ONCE(mbx_pset_link_locked(port, pset, name));
 }
@@ -218,6 +233,7 @@ void mbx_pset_remove_port(struct mbx_port *port)
  */
 void mbx_pset_destroy(struct mbx_pset *pset)
 {
+	struct mbx_port_ext *ext;
 	struct mbx_port *port;
 
 	spin_lock(&pset->lock);
@@ -227,16 +243,16 @@ void mbx_pset_destroy(struct mbx_pset *pset)
 
 	for (;;) {
 		spin_lock(&pset->lock);
-		port = list_first_entry_or_null(&pset->members, struct mbx_port,
-						member_link);
-		if (port)
-			mbx_port_get(port);	/* the set's ref pins it */
+		ext = list_first_entry_or_null(&pset->members,
+					       struct mbx_port_ext, member_link);
+		port = ext ? mbx_port_get(ext->port) : NULL;
+		/* (the set's ref pins it) */
 		spin_unlock(&pset->lock);
 		if (!port)
 			break;
 		/* port->lock comes first: retake the set's lock under it. */
 		spin_lock(&port->lock);
-		if (port->pset == pset) {
+		if (mbx_port_pset(port) == pset) {
 			mbx_pset_unlink_locked(port);
 			spin_unlock(&port->lock);
 			mbx_pset_put(pset);
@@ -259,17 +275,17 @@ void mbx_pset_destroy(struct mbx_pset *pset)
  */
 void mbx_pset_port_ready_locked(struct mbx_port *port)
 {
-	struct mbx_pset *pset = port->pset;
+	struct mbx_pset *pset = mbx_port_pset(port);
 
 	lockdep_assert_held(&port->lock);
 	if (!pset)
 		return;
 	spin_lock(&pset->lock);
-	if (list_empty(&port->ready_link)) {
+	if (list_empty(&port->ext->ready_link)) {
 		mbx_pset_ready_insert_locked(pset, port);
 		pset->nready++;
-	} else if (mbx_port_head_prio(port) > port->ready_prio) {
-		list_del(&port->ready_link);
+	} else if (mbx_port_head_prio(port) > port->ext->ready_prio) {
+		list_del(&port->ext->ready_link);
 		mbx_pset_ready_insert_locked(pset, port);
 	}
 	pset->gen++;
@@ -286,18 +302,18 @@ void mbx_pset_port_ready_locked(struct mbx_port *port)
  */
 void mbx_pset_port_dequeued_locked(struct mbx_port *port)
 {
-	struct mbx_pset *pset = port->pset;
+	struct mbx_pset *pset = mbx_port_pset(port);
 	bool empty;
 
 	lockdep_assert_held(&port->lock);
 	if (!pset)
 		return;
 	empty = list_empty(&port->msgs);
-	if (!empty && mbx_port_head_prio(port) == port->ready_prio)
+	if (!empty && mbx_port_head_prio(port) == port->ext->ready_prio)
 		return;
 	spin_lock(&pset->lock);
-	if (!list_empty(&port->ready_link)) {
-		list_del_init(&port->ready_link);
+	if (!list_empty(&port->ext->ready_link)) {
+		list_del_init(&port->ext->ready_link);
 		if (empty)
 			pset->nready--;
 		else
@@ -313,11 +329,11 @@ void mbx_pset_port_dequeued_locked(struct mbx_port *port)
 void mbx_pset_rotate_locked(struct mbx_port *port, struct mbx_pset *pset)
 {
 	lockdep_assert_held(&port->lock);
-	if (port->pset != pset || list_empty(&port->msgs))
+	if (mbx_port_pset(port) != pset || list_empty(&port->msgs))
 		return;
 	spin_lock(&pset->lock);
-	if (!list_empty(&port->ready_link)) {
-		list_del(&port->ready_link);
+	if (!list_empty(&port->ext->ready_link)) {
+		list_del(&port->ext->ready_link);
 		mbx_pset_ready_insert_locked(pset, port);
 	}
 	spin_unlock(&pset->lock);
@@ -359,7 +375,7 @@ int mbx_receive_source(struct mbx_space *space, u32 name,
 	else if (entry->type & MAILBOX_PORT_TYPE_RECEIVE)
 		*port = mbx_port_get(entry->port);
 	else if (entry->type & MAILBOX_PORT_TYPE_PORT_SET)
-		*pset = mbx_pset_get(entry->pset);
+		*pset = mbx_pset_get(mbx_entry_pset(entry));
 	else
 		ret = -EPERM;
 	mutex_unlock(&space->lock);
@@ -413,7 +429,7 @@ static struct mbx_msg *mbx_pset_take(struct mbx_pset *pset,
 
 	spin_lock(&port->lock);
 	msg = mbx_rcv_find_locked(port, r);
-	if (port->pset != pset || !msg) {
+	if (mbx_port_pset(port) != pset || !msg) {
 		spin_unlock(&port->lock);
 		return NULL;
 	}
@@ -442,6 +458,7 @@ static struct mbx_msg *mbx_pset_scan(struct mbx_pset *pset,
 	__must_hold(&pset->lock)
 {
 	struct mbx_port **v, *member;
+	struct mbx_port_ext *ext;
 	struct mbx_msg *msg = NULL;
 	u32 gen, n, i, k;
 
@@ -466,20 +483,20 @@ again:
 		goto again;
 	}
 	n = 0;
-	list_for_each_entry(member, &pset->ready, ready_link)
-		v[n++] = mbx_port_get(member);
+	list_for_each_entry(ext, &pset->ready, ready_link)
+		v[n++] = mbx_port_get(ext->port);
 	spin_unlock(&pset->lock);
 
 	for (i = 0; i < n && !msg; i++) {
 		member = v[i];
 		spin_lock(&member->lock);
-		msg = member->pset == pset ? mbx_rcv_find_locked(member, r) :
-					     NULL;
+		msg = mbx_port_pset(member) == pset ?
+		      mbx_rcv_find_locked(member, r) : NULL;
 		if (!msg) {
 			spin_unlock(&member->lock);
 			continue;
 		}
-		*local = member->member_name;
+		*local = member->ext->member_name;
 		msg = mbx_rcv_take_locked(member, msg, args, ub, trailer, r,
 					  pset, seqno);
 		if (!msg)
@@ -521,6 +538,7 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				      struct mbx_port **port, u32 *local,
 				      struct mbx_rcv *r)
 {
+	struct mbx_port_ext *ext;
 	struct mbx_port *member;
 	struct mbx_msg *msg = NULL;
 	int ret = 0;
@@ -547,13 +565,14 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 				continue;
 			member = NULL;
 		} else {
-			member = list_first_entry_or_null(&pset->ready,
-							  struct mbx_port,
-							  ready_link);
+			ext = list_first_entry_or_null(&pset->ready,
+						       struct mbx_port_ext,
+						       ready_link);
+			member = ext ? ext->port : NULL;
 		}
 		if (member) {
 			mbx_port_get(member);
-			*local = member->member_name;
+			*local = member->ext->member_name;
 			spin_unlock(&pset->lock);
 			msg = mbx_pset_take(pset, member, args, ub, trailer,
 					    r, seqno);
@@ -629,12 +648,18 @@ int mbx_ioctl_move_member(struct mbx_space *space, void __user *uarg)
 			ret = -EPERM;
 			goto out_unlock;
 		}
-		new = after->pset;
+		new = mbx_entry_pset(after);
 	}
 
 	port = member->port;
+	/*
+	 * Joining needs the port's extension. Today's MOVE_MEMBER cannot fail
+	 * for want of memory, so this small allocation does not either.
+	 */
+	if (new)
+		mbx_port_ext_get(port, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 	spin_lock(&port->lock);
-	if (port->pset == new) {
+	if (mbx_port_pset(port) == new) {
 		/* Already there (keeps its place), or in no set and NULL. */
 		spin_unlock(&port->lock);
 		ret = new ? 0 : -ENXIO;

@@ -8,7 +8,8 @@
  * implements poll, for poll/select/epoll and io_uring. It is freed by the
  * file's release, which drops that reference.
  *
- * Pollers wait non-exclusively on the port's rcv_wait and send_wait (or the
+ * Pollers wait non-exclusively on the port's rcv_wait and ext->send_wait
+ * (READY_FD gives the port its extension, internal.h) (or the
  * set's wait), where receivers and senders wait exclusively: add_wait_queue
  * puts them at the head, and every wake-up msg.c and pset.c do (one
  * exclusive waiter) wakes all the non-exclusive ones before it. The state is
@@ -49,7 +50,7 @@ static __poll_t mbx_ready_poll(struct file *file, poll_table *wait)
 		struct mbx_port *port = rd->port;
 
 		poll_wait(file, &port->rcv_wait, wait);
-		poll_wait(file, &port->send_wait, wait);
+		poll_wait(file, &port->ext->send_wait, wait);
 		spin_lock(&port->lock);
 		if (!port->active) {
 			mask |= EPOLLHUP;
@@ -89,7 +90,8 @@ static void mbx_ready_show_fdinfo(struct seq_file *m, struct file *file)
 		spin_lock(&rd->port->lock);
 		seq_printf(m, "mailbox-ready:\tport msgcount:%u qlimit:%u active:%u in_set:%u\n",
 			   rd->port->msgcount, rd->port->qlimit,
-			   rd->port->active, !!rd->port->pset);
+			   rd->port->active,
+			   rd->port->ext && rd->port->ext->pset);
 		spin_unlock(&rd->port->lock);
 	}
 }
@@ -121,6 +123,12 @@ int mbx_ioctl_ready_fd(struct mbx_space *space, void __user *uarg)
 	ret = mbx_receive_source(space, args.name, &rd->port, &rd->pset);
 	if (ret)
 		goto out_free;
+	/* poll() waits on ext->send_wait too. */
+	if (rd->port) {
+		ret = mbx_port_ext_get(rd->port, GFP_KERNEL_ACCOUNT);
+		if (ret)
+			goto out_put;
+	}
 
 	fd = mbx_anon_fd("[mailbox-ready]", &mbx_ready_fops, rd, O_RDONLY,
 			 &file);

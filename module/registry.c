@@ -12,7 +12,7 @@
  *
  * Dead services: when a registered port dies, mbx_port_destroy() calls
  * mbx_registry_port_died(), which removes its services at once (ports count
- * their services in @nr_services, so others pay nothing). Lookups still
+ * their services in ext->nr_services, so others pay nothing). Lookups still
  * check liveness, for a port dying concurrently.
  *
  * Namespace references: put_ipc_ns() is not exported to modules in 6.1, so
@@ -125,7 +125,8 @@ static void mbx_service_insert(struct mbx_svc_ns *ns, struct mbx_service *svc)
 	rb_insert_color(&svc->node, &ns->services);
 	svc->ns = ns;
 	ns->nr++;
-	atomic_inc(&svc->right.port->nr_services);
+	/* mbx_ioctl_register() gave the port its extension. */
+	atomic_inc(&svc->right.port->ext->nr_services);
 }
 
 /*
@@ -137,7 +138,7 @@ static void mbx_service_remove(struct mbx_service *svc, struct list_head *gone)
 	lockdep_assert_held(&mbx_registry_lock);
 	rb_erase(&svc->node, &svc->ns->services);
 	svc->ns->nr--;
-	atomic_dec(&svc->right.port->nr_services);
+	atomic_dec(&svc->right.port->ext->nr_services);
 	list_add(&svc->gone, gone);
 }
 
@@ -296,6 +297,12 @@ int mbx_ioctl_register(struct mbx_space *space, void __user *uarg)
 				&txn, &svc->right);
 	if (ret)
 		goto out_unlock_space;
+	/* A service is counted in its port's extension. */
+	ret = mbx_port_ext_get(svc->right.port, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		mbx_txn_undo_locked(space, &txn);
+		goto out_unlock_space;
+	}
 
 	mutex_lock(&mbx_registry_lock);
 	ret = mbx_register_locked(svc, args.flags & MAILBOX_REGISTER_REPLACE,
@@ -449,7 +456,9 @@ static void mbx_registry_remove(struct mbx_port *port)
 /* @port died: remove the services that name it. */
 void mbx_registry_port_died(struct mbx_port *port)
 {
-	if (atomic_read(&port->nr_services))
+	struct mbx_port_ext *ext = mbx_port_ext(port);
+
+	if (ext && atomic_read(&ext->nr_services))
 		mbx_registry_remove(port);
 }
 

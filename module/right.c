@@ -274,7 +274,9 @@ static int mbx_copyout_receive_locked(struct mbx_space *space,
 		mbx_link_locked(space, entry);
 		*spare = NULL;
 	}
-	port->transit = NULL;
+	/* Set before it was sent (desc.c); mbx_transit_lock is held. */
+	if (mbx_port_ext(port))
+		port->ext->transit = NULL;
 	spin_lock(&port->lock);
 	port->receiver = space;
 	spin_unlock(&port->lock);
@@ -388,7 +390,7 @@ int mbx_destroy_entry_rights_locked(struct mbx_space *space,
 		mbx_port_get(right.port);
 		mbx_right_release(&right);
 	} else if (entry->type & MAILBOX_PORT_TYPE_PORT_SET) {
-		mbx_pset_destroy(entry->pset);
+		mbx_pset_destroy(mbx_entry_pset(entry));
 	}
 	mbx_remove_locked(space, entry);
 	return 0;
@@ -458,8 +460,13 @@ int mbx_ioctl_allocate(struct mbx_space *space, void __user *uarg)
 		entry->type = MAILBOX_PORT_TYPE_RECEIVE;
 		entry->port = port;
 	} else if (args.right == MAILBOX_RIGHT_PORT_SET) {
-		entry->pset = mbx_pset_alloc();
-		if (!entry->pset) {
+		/* A set name keeps its set in the entry's extension. */
+		if (mbx_entry_ext_get_locked(entry, GFP_KERNEL_ACCOUNT)) {
+			ret = -ENOMEM;
+			goto out_free_entry;
+		}
+		entry->x->pset = mbx_pset_alloc();
+		if (!entry->x->pset) {
 			ret = -ENOMEM;
 			goto out_free_entry;
 		}
@@ -496,8 +503,10 @@ out_put_port:
 		WRITE_ONCE(port->active, false);
 		mbx_port_put(port);
 	}
-	if (entry->pset)
-		mbx_pset_put(entry->pset);
+	if (mbx_entry_pset(entry)) {
+		mbx_pset_put(entry->x->pset);
+		entry->x->pset = NULL;
+	}
 out_free_entry:
 	mbx_entry_free(entry);
 	return ret;

@@ -43,6 +43,9 @@ static atomic64_t mbx_space_ids = ATOMIC64_INIT(0);
 
 int mbx_entry_cache_init(void)
 {
+	/* Issue #7: see struct mbx_entry and mbx_port_cache_init(). */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) &&
+		     sizeof(struct mbx_entry) > 56);
 	mbx_entry_cache = KMEM_CACHE(mbx_entry, SLAB_ACCOUNT);
 	return mbx_entry_cache ? 0 : -ENOMEM;
 }
@@ -54,12 +57,34 @@ void mbx_entry_cache_exit(void)
 
 struct mbx_entry *mbx_entry_alloc(void)
 {
-	return kmem_cache_zalloc(mbx_entry_cache, GFP_KERNEL_ACCOUNT);
+	struct mbx_entry *entry;
+
+	entry = kmem_cache_zalloc(mbx_entry_cache, GFP_KERNEL_ACCOUNT);
+	if (entry)
+		RB_CLEAR_NODE(&entry->rb);
+	return entry;
 }
 
+/* Free @entry, holding nothing, and its extension (empty by now). */
 void mbx_entry_free(struct mbx_entry *entry)
 {
+	kfree(entry->x);
 	kmem_cache_free(mbx_entry_cache, entry);
+}
+
+/**
+ * mbx_entry_ext_get_locked() - make sure @entry has its extension
+ * @entry: an entry of a locked space, or one no other thread sees
+ * @gfp: allocation flags; may sleep if they do
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mbx_entry_ext_get_locked(struct mbx_entry *entry, gfp_t gfp)
+{
+	if (entry->x)
+		return 0;
+	entry->x = kzalloc(sizeof(*entry->x), gfp);
+	return entry->x ? 0 : -ENOMEM;
 }
 
 /**
@@ -81,6 +106,7 @@ struct mbx_entry *mbx_entry_get_locked(struct mbx_space *space)
 		return mbx_entry_alloc();
 	space->spare = NULL;
 	memset(entry, 0, sizeof(*entry));
+	RB_CLEAR_NODE(&entry->rb);
 	return entry;
 }
 
@@ -88,10 +114,14 @@ struct mbx_entry *mbx_entry_get_locked(struct mbx_space *space)
 void mbx_entry_put_locked(struct mbx_space *space, struct mbx_entry *entry)
 {
 	lockdep_assert_held(&space->lock);
-	if (!space->spare)
+	if (!space->spare) {
+		/* Its extension holds nothing now: not kept. */
+		kfree(entry->x);
+		entry->x = NULL;
 		space->spare = entry;
-	else
+	} else {
 		mbx_entry_free(entry);
+	}
 }
 
 struct mbx_space *mbx_space_create(void)
@@ -194,14 +224,13 @@ void mbx_link_locked(struct mbx_space *space, struct mbx_entry *entry)
 	}
 	rb_link_node(&entry->rb, parent, link);
 	rb_insert_color(&entry->rb, &space->by_port);
-	entry->linked = true;
 }
 
 static void mbx_unlink_locked(struct mbx_space *space, struct mbx_entry *entry)
 {
-	if (entry->linked) {
+	if (!RB_EMPTY_NODE(&entry->rb)) {
 		rb_erase(&entry->rb, &space->by_port);
-		entry->linked = false;
+		RB_CLEAR_NODE(&entry->rb);
 	}
 }
 
@@ -277,8 +306,10 @@ void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
 	mbx_stat_add(MBX_STAT_ENTRIES, -1);
 	if (entry->port)
 		mbx_port_put(entry->port);
-	if (entry->pset)
-		mbx_pset_put(entry->pset);
+	if (entry->x && entry->x->pset) {
+		mbx_pset_put(entry->x->pset);
+		entry->x->pset = NULL;
+	}
 	mbx_entry_put_locked(space, entry);
 }
 
@@ -367,14 +398,16 @@ static void mbx_show_rights(struct seq_file *m, u32 type)
 /* One receive right's port: queue, pulses, senders, set membership. */
 static void mbx_show_receive(struct seq_file *m, struct mbx_port *port)
 {
+	struct mbx_pset *pset;
+
 	spin_lock(&port->lock);
 	seq_printf(m, " msgcount:%u qlimit:%u seqno:%u mscount:%u srights:%u sorights:%u pulses:%u pulses_dropped:%u flags:0x%x",
 		   port->msgcount, port->qlimit, port->seqno, port->mscount,
 		   port->srights, port->sorights, port->npulses,
 		   port->pulses_dropped, port->flags);
-	/* port->pset is stable under port->lock; its id is set at init. */
-	seq_printf(m, " in_set:%u set:%llu", !!port->pset,
-		   port->pset ? port->pset->id : 0);
+	/* ext->pset is stable under port->lock; its id is set at init. */
+	pset = port->ext ? port->ext->pset : NULL;
+	seq_printf(m, " in_set:%u set:%llu", !!pset, pset ? pset->id : 0);
 	spin_unlock(&port->lock);
 }
 
@@ -410,8 +443,8 @@ void mbx_space_show(struct seq_file *m, struct mbx_space *space)
 		if (entry->type & MAILBOX_PORT_TYPE_RECEIVE) {
 			mbx_show_receive(m, entry->port);
 		} else if (entry->type & MAILBOX_PORT_TYPE_PORT_SET) {
-			seq_printf(m, " set:%llu", entry->pset->id);
-			mbx_pset_show(m, entry->pset);
+			seq_printf(m, " set:%llu", mbx_entry_pset(entry)->id);
+			mbx_pset_show(m, mbx_entry_pset(entry));
 		} else if (entry->port) {
 			seq_printf(m, " alive:%d",
 				   READ_ONCE(entry->port->active));
