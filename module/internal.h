@@ -131,6 +131,7 @@ struct seq_file;
 #define MBX_HEADER_SIZE		((u32)sizeof(struct mailbox_msg_header))
 #define MBX_TRAILER_SIZE	((u32)sizeof(struct mailbox_msg_trailer))
 /* Removed names a space keeps for reuse (space.c). */
+#define MBX_FREE_NAMES		4
 
 /* Module parameters (main.c), read-only after load. */
 extern unsigned int mbx_max_msg_size;
@@ -375,6 +376,11 @@ struct mbx_space {
 	u32 next_index;			/* (protected by @lock) cyclic allocator */
 	u32 gen;			/* (protected by @lock) name generation */
 	u32 nr_names;			/* (protected by @lock) */
+	u32 nr_free;			/* (protected by @lock) of @free_names */
+	u32 free_names[MBX_FREE_NAMES];	/* (protected by @lock) removed names
+					 * whose index is reused next, newest
+					 * last (space.c)
+					 */
 	struct mbx_entry *spare;	/* (protected by @lock) a removed entry
 					 * kept for the next name, or NULL
 					 */

