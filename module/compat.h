@@ -15,6 +15,7 @@
 
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/pagemap.h>
 #include <linux/version.h>
 
 #define MBX_KERNEL_AT_LEAST(major, patchlevel)				\
@@ -67,5 +68,46 @@ static inline const void *mbx_uring_cmd_payload(const struct io_uring_cmd *c)
 }
 
 /* --- end io_uring -------------------------------------------------------- */
+
+/*
+ * address_space_operations.write_begin/write_end pass a folio from 6.12
+ * ("fs: Convert aops->write_begin to take a folio", v6.12-rc1) and a page
+ * before. ool.c writes a new shmem file through them, one page at a time;
+ * these give it the page either way.
+ */
+static inline int mbx_write_begin(struct file *file, loff_t pos,
+				  unsigned int len, struct page **pagep,
+				  void **fsdata)
+{
+	struct address_space *mapping = file->f_mapping;
+#if MBX_KERNEL_AT_LEAST(6, 12)
+	struct folio *folio;
+	int ret;
+
+	ret = mapping->a_ops->write_begin(file, mapping, pos, len, &folio,
+					  fsdata);
+	if (!ret)
+		*pagep = folio_file_page(folio, pos >> PAGE_SHIFT);
+	return ret;
+#else
+	return mapping->a_ops->write_begin(file, mapping, pos, len, pagep,
+					   fsdata);
+#endif
+}
+
+static inline int mbx_write_end(struct file *file, loff_t pos,
+				unsigned int len, unsigned int copied,
+				struct page *page, void *fsdata)
+{
+	struct address_space *mapping = file->f_mapping;
+
+#if MBX_KERNEL_AT_LEAST(6, 12)
+	return mapping->a_ops->write_end(file, mapping, pos, len, copied,
+					 page_folio(page), fsdata);
+#else
+	return mapping->a_ops->write_end(file, mapping, pos, len, copied,
+					 page, fsdata);
+#endif
+}
 
 #endif /* MBX_COMPAT_H */

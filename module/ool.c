@@ -210,9 +210,10 @@ static unsigned long mbx_ool_pages(u32 size)
  */
 int mbx_ool_copyin(struct mbx_ool *o, const void __user *uaddr, u32 size)
 {
-	struct address_space *mapping;
+	struct inode *inode;
 	struct file *file;
-	unsigned long i;
+	loff_t pos;
+	int ret = 0;
 
 	file = shmem_file_setup("mailbox-ool", size, 0);
 	if (IS_ERR(file))
@@ -220,30 +221,47 @@ int mbx_ool_copyin(struct mbx_ool *o, const void __user *uaddr, u32 size)
 	o->file = file;
 	o->size = size;
 	mbx_stat_add(MBX_STAT_OOL_BYTES, size);
-	mapping = file->f_mapping;
-	for (i = 0; i < mbx_ool_pages(size); i++) {
-		size_t n = min_t(size_t, PAGE_SIZE, size - i * PAGE_SIZE);
-		struct page *page;
+	inode = file_inode(file);
+	/*
+	 * Written as write() writes a file, through write_begin/write_end: a
+	 * new page-cache page is not zeroed first (shmem_read_mapping_page()
+	 * would zero every page, then we would overwrite it), write_end
+	 * zeroes what a short last page leaves, and each page is charged to
+	 * current's memcg. Nothing else can reach the file yet, so a fault on
+	 * the sender's bytes while the page is locked cannot need this page.
+	 */
+	inode_lock(inode);
+	for (pos = 0; pos < size; pos += PAGE_SIZE) {
+		unsigned int len = min_t(loff_t, PAGE_SIZE, size - pos);
+		void *fsdata = NULL;
 		unsigned long left;
+		struct page *page;
 		void *kaddr;
 
-		/* Allocated, zeroed and charged to current's memcg. */
-		page = shmem_read_mapping_page(mapping, i);
-		if (IS_ERR(page))
-			return -ENOMEM;
+		if (mbx_write_begin(file, pos, len, &page, &fsdata)) {
+			ret = -ENOMEM;
+			break;
+		}
 		kaddr = kmap_local_page(page);
-		left = copy_from_user(kaddr, uaddr + i * PAGE_SIZE, n);
+		left = copy_from_user(kaddr, uaddr + pos, len);
 		kunmap_local(kaddr);
 		flush_dcache_page(page);
-		set_page_dirty(page);
-		put_page(page);
-		if (left)
-			return -EFAULT;
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (mbx_write_end(file, pos, len, len - left, page, fsdata) < 0) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (left) {
+			ret = -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		cond_resched();
 	}
-	return 0;
+	inode_unlock(inode);
+	return ret;
 }
 
 /* Release @msg's out-of-line memory (the files; mappings are the owner's). */
