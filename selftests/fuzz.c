@@ -53,6 +53,8 @@
 
 #define NPROC		2
 #define NTHREAD		2
+/* Exit status of a process whose own setup (open, mmap) failed. */
+#define FUZZ_BAIL	125
 #define NWORKERS	(NPROC * NTHREAD)
 #define POOL		64
 #define FDPOOL		16
@@ -194,7 +196,7 @@ static void fail_slab(int on)
 		make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
 	if (make_it_fail >= 0 && pwrite(make_it_fail, on ? "1" : "0", 1, 0) != 1) {
 		printf("Bail out! make-it-fail: %s\n", strerror(errno));
-		exit(1);
+		exit(FUZZ_BAIL);
 	}
 }
 
@@ -332,7 +334,7 @@ static int open_space(void)
 	} while (fd < 0 && (errno == ENOMEM || errno == ENFILE) && ++tries < 1000);
 	if (fd < 0) {
 		printf("Bail out! open /dev/mailbox: %s\n", strerror(errno));
-		exit(1);
+		exit(FUZZ_BAIL);
 	}
 	return fd;
 }
@@ -567,7 +569,7 @@ static uint8_t *ool_region(int remap)
 		 MAP_PRIVATE | MAP_ANONYMOUS | (region ? MAP_FIXED : 0), -1, 0);
 	if (p == MAP_FAILED) {
 		perror("fuzz: mmap");
-		exit(1);
+		exit(FUZZ_BAIL);
 	}
 	region = p;
 	memset(region, 0x3c, len);
@@ -1176,7 +1178,10 @@ static uint64_t mix(uint64_t x)
 	return x ? x : 1;
 }
 
-/* One process: NTHREAD workers; exit status = number of bad calls (capped). */
+/*
+ * One process: NTHREAD workers; exit status = number of bad calls (capped
+ * at 100), or FUZZ_BAIL when its own setup failed.
+ */
 static int run_process(int p)
 {
 	pthread_t t[NTHREAD];
@@ -1275,6 +1280,10 @@ int main(void)
 		}
 		if (WIFSIGNALED(status)) {
 			printf("# process %d killed by signal %d\n", i, WTERMSIG(status));
+			fails++;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == FUZZ_BAIL) {
+			/* Its own setup failed (failslab on every allocation). */
+			printf("# process %d: bailed out (its setup failed)\n", i);
 			fails++;
 		} else if (WIFEXITED(status) && WEXITSTATUS(status)) {
 			printf("# process %d: %d undocumented errnos\n", i, WEXITSTATUS(status));
