@@ -4,7 +4,8 @@
  * send, receive on a port and on a port set, call, the ioctl's result
  * encoding, and every way a waiting command ends: a message, room in the
  * queue, its timeout, IORING_OP_ASYNC_CANCEL, the ring's close, the mailbox
- * fd's close, the port's death, the submitter's exit and SIGKILL. Also the
+ * fd's close, the port's death, the submitter's exit and SIGKILL. Also a
+ * ring with a kernel submission thread (IORING_SETUP_SQPOLL) and the
  * fallback route: IORING_OP_POLL_ADD on a readiness fd.
  * Kernels without io_uring (io_uring_setup gives ENOSYS) skip every test.
  */
@@ -781,6 +782,67 @@ TEST_F(uring, exit_with_waiting_commands_leaves_nothing)
 TEST_F(uring, sigkill_with_waiting_commands_leaves_nothing)
 {
 	run_dying_child(_metadata, true);
+}
+
+/*
+ * IORING_SETUP_SQPOLL: the commands are issued by the ring's kernel thread
+ * (a thread of the submitting process), not by the submitter. A send and a
+ * receive that completes at once run there, a receive that must wait goes
+ * to io-wq as from any ring; the trailer names the submitting process.
+ */
+TEST_F(uring, sqpoll_ring_sends_and_receives_as_the_submitter)
+{
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_SQPOLL, .sq_thread_idle = 1000,
+	};
+	struct mailbox_msg_header h, *r;
+	struct mailbox_msg_trailer *t;
+	unsigned char buf[128];
+	struct mailbox_msg ms, mr;
+	struct io_uring ring;
+	__u32 port;
+	int res, err;
+
+	err = io_uring_queue_init_params(8, &ring, &p);
+	if (err == -EPERM)
+		SKIP(return, "SQPOLL rings need privileges on this kernel");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, port_with_send(self->fd, &port, 0));
+
+	/* Send, then receive it with its trailer: both complete inline. */
+	send_args(&ms, &h, port, 51, 0, 0);
+	ASSERT_EQ(0, submit_cmd(&ring, self->fd, &ms));
+	ASSERT_EQ(0, reap(&ring, UD_CMD, 5000, &res));
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(MAILBOX_MSG_SUCCESS, ms.status);
+	recv_args(&mr, port, buf, sizeof(buf), MAILBOX_MSG_RCV_TRAILER, 0);
+	ASSERT_EQ(0, submit_cmd(&ring, self->fd, &mr));
+	ASSERT_EQ(0, reap(&ring, UD_CMD, 5000, &res));
+	EXPECT_EQ(0, res);
+	r = (struct mailbox_msg_header *)buf;
+	EXPECT_EQ(51, r->id);
+	ASSERT_EQ(MB_HDR_SIZE + MB_TRAILER_SIZE, mr.rcv_size);
+	t = (struct mailbox_msg_trailer *)(buf + MB_HDR_SIZE);
+	EXPECT_EQ(getpid(), t->sender_pid);
+	EXPECT_EQ(getuid(), t->sender_uid);
+
+	/* A receive that must wait, then a plain ioctl send. */
+	recv_args(&mr, port, buf, sizeof(buf), 0, 0);
+	ASSERT_EQ(0, submit_cmd(&ring, self->fd, &mr));
+	ASSERT_EQ(-ETIME, reap(&ring, UD_CMD, 100, &res));
+	ASSERT_EQ(0, mb_send_hdr(self->fd, port, MAILBOX_MSG_TYPE_COPY_SEND,
+				 0, 0, 52, NULL));
+	ASSERT_EQ(0, reap(&ring, UD_CMD, 5000, &res));
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(52, r->id);
+
+	/* A waiting receive ends with the ring. */
+	recv_args(&mr, port, buf, sizeof(buf), 0, 0);
+	ASSERT_EQ(0, submit_cmd(&ring, self->fd, &mr));
+	ASSERT_EQ(-ETIME, reap(&ring, UD_CMD, 100, &res));
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(0, uring_waiting_drains());
+	EXPECT_EQ(0, mb_msgcount(self->fd, port));
 }
 
 TEST_F(uring, ready_fd_with_poll_add_is_the_fallback)
