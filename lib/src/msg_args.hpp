@@ -45,6 +45,25 @@ inline void fill_header(std::span<std::byte> msg, std::uint32_t dest, std::uint3
 	std::memcpy(msg.data(), &h, sizeof(h));
 }
 
+// The send half of @m (zeroed by the caller, or holding only a receive
+// half) for @msg to @dest: the header filled as fill_header() does, then
+// the message, priority and timeout of @o. False, and @m untouched, if @msg
+// is not sendable_size().
+inline bool set_send(mailbox_msg &m, std::span<std::byte> msg, std::uint32_t dest,
+		     std::uint32_t disposition, std::uint32_t reply,
+		     std::uint32_t reply_disposition, const SendOptions &o) noexcept
+{
+	if (!sendable_size(msg))
+		return false;
+	fill_header(msg, dest, disposition, reply, reply_disposition);
+	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
+	m.options |= MAILBOX_MSG_SEND;
+	m.send_size = static_cast<std::uint32_t>(msg.size());
+	m.priority = o.priority;
+	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	return true;
+}
+
 // A receive buffer's size as the ioctl takes it (capped at 4 GiB - 1).
 inline std::uint32_t capacity(std::span<std::byte> buffer) noexcept
 {
@@ -63,6 +82,16 @@ inline void set_receive(mailbox_msg &m, const ReceiveOptions &o) noexcept
 		m.rcv_filter = reinterpret_cast<std::uintptr_t>(&o.filter->raw());
 	}
 	set_timeout(o.rcv_timeout, MAILBOX_MSG_RCV_TIMEOUT, m.options, m.rcv_timeout);
+}
+
+// The receive half of @m into @buffer on @rcv, with @o.
+inline void fill_receive(mailbox_msg &m, std::span<std::byte> buffer, std::uint32_t rcv,
+			 const ReceiveOptions &o) noexcept
+{
+	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
+	m.rcv_size = capacity(buffer);
+	m.rcv_name = rcv;
+	set_receive(m, o);
 }
 
 } // namespace mailbox::detail

@@ -15,8 +15,7 @@
 #include <limits>
 
 namespace mailbox {
-using detail::fill_header;
-using detail::sendable_size;
+using detail::set_send;
 using detail::set_timeout;
 
 result<Space> Space::open(const char *path, int extra_flags) noexcept
@@ -196,16 +195,9 @@ result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint
 result<void> Space::send(std::uint32_t dest, std::span<std::byte> msg, std::uint32_t disposition,
 			 const SendOptions &o) const noexcept
 {
-	if (!sendable_size(msg))
-		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
-	fill_header(msg, dest, disposition, o.reply, o.reply_disposition);
-
 	mailbox_msg m{};
-	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
-	m.options = MAILBOX_MSG_SEND;
-	m.send_size = static_cast<std::uint32_t>(msg.size());
-	m.priority = o.priority;
-	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	if (!set_send(m, msg, dest, disposition, o.reply, o.reply_disposition, o))
+		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
 	return sys::msg(fd_, m);
 }
 
@@ -217,16 +209,9 @@ result<std::size_t> Space::send_batch(std::uint32_t dest,
 	if (msgs.empty() || msgs.size() > MAILBOX_BATCH_MAX)
 		return std::unexpected(make_error(EINVAL));
 	for (std::size_t i = 0; i < msgs.size(); i++) {
-		if (!sendable_size(msgs[i]))
-			return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
-		fill_header(msgs[i], dest, disposition, o.reply, o.reply_disposition);
 		m[i] = mailbox_msg{};
-		m[i].send_msg = reinterpret_cast<std::uintptr_t>(msgs[i].data());
-		m[i].options = MAILBOX_MSG_SEND;
-		m[i].send_size = static_cast<std::uint32_t>(msgs[i].size());
-		m[i].priority = o.priority;
-		set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m[i].options,
-			    m[i].send_timeout);
+		if (!set_send(m[i], msgs[i], dest, disposition, o.reply, o.reply_disposition, o))
+			return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
 	}
 	auto sent = sys::msg_batch(fd_, std::span<mailbox_msg>(m, msgs.size()));
 	if (!sent)
@@ -291,7 +276,7 @@ result<MessageView> Space::receive(std::uint32_t rcv, std::span<std::byte> buffe
 	return detail::receive(fd_, rcv, buffer, options);
 }
 
-using detail::capacity;
+using detail::fill_receive;
 using detail::set_receive;
 
 result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::byte> buffer,
@@ -307,10 +292,7 @@ result<MessageView> detail::receive(int fd, std::uint32_t rcv, std::span<std::by
 				    const ReceiveOptions &o) noexcept
 {
 	mailbox_msg m{};
-	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
-	m.rcv_size = capacity(buffer);
-	m.rcv_name = rcv;
-	set_receive(m, o);
+	fill_receive(m, buffer, rcv, o);
 	if (auto r = sys::msg(fd, m); !r)
 		return std::unexpected(r.error());
 	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())),
@@ -328,10 +310,7 @@ result<std::size_t> Space::receive_batch(std::uint32_t rcv,
 		return std::unexpected(make_error(EINVAL));
 	for (std::size_t i = 0; i < n; i++) {
 		m[i] = mailbox_msg{};
-		m[i].rcv_msg = reinterpret_cast<std::uintptr_t>(buffers[i].data());
-		m[i].rcv_size = capacity(buffers[i]);
-		m[i].rcv_name = rcv;
-		set_receive(m[i], o);
+		fill_receive(m[i], buffers[i], rcv, o);
 	}
 	auto got = sys::msg_batch(fd_, std::span<mailbox_msg>(m, n));
 	if (!got)
@@ -396,23 +375,13 @@ result<MessageView> Space::call(std::uint32_t dest, std::span<std::byte> msg,
 				std::span<std::byte> buffer, const SendOptions &so,
 				const ReceiveOptions &ro) const noexcept
 {
-	if (!sendable_size(msg))
-		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
-	fill_header(msg, dest, disposition, reply, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE);
-
 	mailbox_msg m{};
-	m.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
-	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
-	m.options = MAILBOX_MSG_SEND;
-	m.send_size = static_cast<std::uint32_t>(msg.size());
-	m.rcv_size = capacity(buffer);
-	m.rcv_name = reply;
-	m.priority = so.priority;
-	set_timeout(so.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m.options, m.send_timeout);
+	if (!set_send(m, msg, dest, disposition, reply, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE, so))
+		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
 	ReceiveOptions r = ro;
 	r.filter = nullptr;
 	r.peek = false;
-	set_receive(m, r);
+	fill_receive(m, buffer, reply, r);
 	if (auto e = sys::msg(fd_, m); !e)
 		return std::unexpected(e.error());
 	return MessageView(buffer.first(std::min<std::size_t>(m.rcv_size, buffer.size())),

@@ -14,32 +14,18 @@
 namespace mailbox::uring {
 namespace {
 
-using detail::set_timeout;
-
-void fill_receive(mailbox_msg &m, std::span<std::byte> buffer, std::uint32_t rcv,
-		 const ReceiveOptions &o) noexcept
-{
-	m.rcv_msg = reinterpret_cast<std::uintptr_t>(buffer.data());
-	m.rcv_size = detail::capacity(buffer);
-	m.rcv_name = rcv;
-	detail::set_receive(m, o);
-}
+using detail::fill_receive;
 
 } // namespace
 
 result<void> AsyncMsg::set_send(std::uint32_t dest, std::span<std::byte> msg,
 				std::uint32_t disposition, const SendOptions &o) noexcept
 {
-	if (!detail::sendable_size(msg))
+	mailbox_msg m{};
+	if (!detail::set_send(m, msg, dest, disposition, o.reply, o.reply_disposition, o))
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
-	detail::fill_header(msg, dest, disposition, o.reply, o.reply_disposition);
-	m_ = mailbox_msg{};
+	m_ = m;
 	buffer_ = {};
-	m_.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
-	m_.options = MAILBOX_MSG_SEND;
-	m_.send_size = static_cast<std::uint32_t>(msg.size());
-	m_.priority = o.priority;
-	set_timeout(o.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m_.options, m_.send_timeout);
 	return {};
 }
 
@@ -56,16 +42,12 @@ result<void> AsyncMsg::set_call(std::uint32_t dest, std::span<std::byte> msg,
 				std::span<std::byte> buffer, const SendOptions &so,
 				const ReceiveOptions &ro) noexcept
 {
-	if (!detail::sendable_size(msg))
+	mailbox_msg m{};
+	if (!detail::set_send(m, msg, dest, disposition, reply, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE,
+			      so))
 		return std::unexpected(make_error(EINVAL, MAILBOX_SEND_MSG_TOO_SMALL));
-	detail::fill_header(msg, dest, disposition, reply, MAILBOX_MSG_TYPE_MAKE_SEND_ONCE);
-	m_ = mailbox_msg{};
+	m_ = m;
 	buffer_ = buffer;
-	m_.send_msg = reinterpret_cast<std::uintptr_t>(msg.data());
-	m_.options = MAILBOX_MSG_SEND;
-	m_.send_size = static_cast<std::uint32_t>(msg.size());
-	m_.priority = so.priority;
-	set_timeout(so.send_timeout, MAILBOX_MSG_SEND_TIMEOUT, m_.options, m_.send_timeout);
 	ReceiveOptions r = ro;
 	r.filter = nullptr;
 	r.peek = false;
