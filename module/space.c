@@ -343,7 +343,7 @@ void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
 	mbx_stat_add(MBX_STAT_ENTRIES, -1);
 	if (entry->port)
 		mbx_port_put(entry->port);
-	if (entry->x && entry->x->pset) {
+	if (mbx_entry_pset(entry)) {
 		mbx_pset_put(entry->x->pset);
 		entry->x->pset = NULL;
 	}
