@@ -43,7 +43,8 @@
 static int rounds = 5;
 static int iters = 2000;
 static int ncpu = 1;
-static const char *only_peer;	/* -k: run figure rpc with these peers only */
+static const char *only_peer;	/* -k: run rpc/bandwidth with these peers only */
+static long only_size;		/* -s: run bandwidth at this size only */
 
 /* -k takes one peer or a comma-separated list ("mailbox,pipe"). */
 static int peer_wanted(const char *name)
@@ -1127,8 +1128,13 @@ static void fig_throughput(void)
  * its memory: the pipe, socket and inline receivers have them copied into
  * their buffer; the out-of-line receiver gets a mapping of the sender's
  * copy and reads one byte of every page of it (which maps the page), then
- * unmaps it. The sender writes its buffer once before the run.
+ * unmaps it. The sender writes its buffer once before the run. Every run
+ * first passes BW_WARMUP messages untimed, so that it measures the steady
+ * state (pipe buffers allocated, the sender's out-of-line file cache filled)
+ * and not the first message's page allocations.
  */
+#define BW_WARMUP	4
+
 enum bw_kind { B_INLINE, B_OOL, B_PIPE, B_SEQPACKET, B_NR };
 static const char *const bw_name[B_NR] = {
 	"mailbox_inline", "mailbox_ool", "pipe", "seqpacket",
@@ -1223,7 +1229,7 @@ static double bw_run(enum bw_kind kind, long count, size_t size)
 		}
 		if (read(go[0], &g, 1) != 0)
 			_exit(1);
-		for (long i = 0; i < count; i++) {
+		for (long i = 0; i < count + BW_WARMUP; i++) {
 			switch (kind) {
 			case B_INLINE:
 				h->bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0);
@@ -1265,9 +1271,11 @@ static double bw_run(enum bw_kind kind, long count, size_t size)
 		close(fd[1]);		/* a failed sender gives EOF */
 		fd[1] = -1;
 	}
-	t0 = now_ns();
 	close(go[1]);			/* go */
-	for (long i = 0; i < count; i++) {
+	t0 = 0;
+	for (long i = 0; i < count + BW_WARMUP; i++) {
+		if (i == BW_WARMUP)
+			t0 = now_ns();
 		switch (kind) {
 		case B_INLINE:
 			if (mbx_msg(srv_fd, MAILBOX_MSG_RCV, NULL, 0, buf, size, port))
@@ -1335,9 +1343,14 @@ static void fig_bandwidth(void)
 		if (count < 4)
 			count = 4;
 		snprintf(cas, sizeof(cas), "%zu_B", sizes[si]);
+		if (only_size && (size_t)only_size != sizes[si])
+			continue;
 		for (int r = 0; r < rounds; r++)
-			for (int k = 0; k < B_NR; k++)
-				v[k][r] = bw_run(k, count, sizes[si]);
+			for (int k = 0; k < B_NR; k++) {
+				bw_why[k] = "not asked for (-k)";
+				v[k][r] = peer_wanted(bw_name[k]) ?
+					  bw_run(k, count, sizes[si]) : -1;
+			}
 		for (int k = 0; k < B_NR; k++) {
 			med[k] = median(v[k], rounds);
 			if (med[k] < 0) {
@@ -1985,14 +1998,15 @@ int main(int argc, char **argv)
 	const char *only = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:n:f:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:f:k:s:")) != -1) {
 		switch (opt) {
 		case 'r': rounds = atoi(optarg); break;
 		case 'n': iters = atoi(optarg); break;
 		case 'f': only = optarg; break;
 		case 'k': only_peer = optarg; break;
+		case 's': only_size = atol(optarg); break;
 		default:
-			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure] [-k rpc peer[,peer...]]\n");
+			fprintf(stderr, "usage: mbxbench [-r rounds] [-n iters] [-f figure] [-k peer[,peer...]] [-s bandwidth size]\n");
 			return 2;
 		}
 	}
