@@ -123,25 +123,31 @@ static int mbx_desc_collect(struct mbx_msg *msg, u32 off, u8 type, u32 count,
 	return 0;
 }
 
-/* Copy the out-of-line memory of one descriptor into msg->ool[*data]. */
+struct mbx_ool_walk {
+	struct mbx_space *space;	/* the sender's */
+	u32 j;				/* next msg->ool[] */
+};
+
+/* Copy the out-of-line memory of one descriptor into msg->ool[w->j]. */
 static int mbx_desc_ool_copyin(struct mbx_msg *msg, u32 off, u8 type,
 			       u32 count, void *data)
 {
 	struct mailbox_msg_ool_descriptor od;
-	u32 *j = data;
+	struct mbx_ool_walk *w = data;
 	struct mbx_ool *o;
 	int ret;
 
 	if (type != MAILBOX_MSG_OOL_DESCRIPTOR)
 		return 0;
 	memcpy(&od, msg->body + off, sizeof(od));
-	o = &msg->ool[(*j)++];
+	o = &msg->ool[w->j++];
 	if (od.size) {
 		/* Per-user limits count out-of-line bytes too. */
 		ret = mbx_charge_msg_ool(msg, od.size);
 		if (ret)
 			return ret;
-		ret = mbx_ool_copyin(o, u64_to_user_ptr(od.address), od.size);
+		ret = mbx_ool_copyin(w->space, o, u64_to_user_ptr(od.address),
+				     od.size);
 		if (ret)
 			return ret;
 		if (od.deallocate)
@@ -153,9 +159,10 @@ static int mbx_desc_ool_copyin(struct mbx_msg *msg, u32 off, u8 type,
 	return 0;
 }
 
-static int mbx_desc_parse_ool(struct mbx_msg *msg, u32 nr_ool, u32 *status)
+static int mbx_desc_parse_ool(struct mbx_space *space, struct mbx_msg *msg,
+			      u32 nr_ool, u32 *status)
 {
-	u32 j = 0;
+	struct mbx_ool_walk w = { .space = space };
 	int ret;
 
 	msg->ool = kvcalloc(nr_ool, sizeof(*msg->ool), GFP_KERNEL_ACCOUNT);
@@ -164,7 +171,7 @@ static int mbx_desc_parse_ool(struct mbx_msg *msg, u32 nr_ool, u32 *status)
 		return -ENOMEM;
 	}
 	msg->nr_ool = nr_ool;
-	ret = mbx_desc_walk(msg, mbx_desc_ool_copyin, &j);
+	ret = mbx_desc_walk(msg, mbx_desc_ool_copyin, &w);
 	if (ret == -ENOMEM || ret == -ENOBUFS)
 		*status = MAILBOX_SEND_NO_BUFFER;
 	else if (ret == -EINTR)
@@ -176,6 +183,7 @@ static int mbx_desc_parse_ool(struct mbx_msg *msg, u32 nr_ool, u32 *status)
 
 /**
  * mbx_desc_parse() - validate the descriptors of a complex message
+ * @space: the sender's space (its out-of-line file cache)
  * @msg: the message, body in kernel memory
  * @srcp: set to a kvmalloc()ed array of the rights' names and dispositions
  *        (NULL if there are none); the caller frees it
@@ -187,7 +195,8 @@ static int mbx_desc_parse_ool(struct mbx_msg *msg, u32 nr_ool, u32 *status)
  * -EFAULT (a port array or out-of-line memory is unreadable), -ENOMEM,
  * -EINTR (fatal signal while copying).
  */
-int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
+int mbx_desc_parse(struct mbx_space *space, struct mbx_msg *msg,
+		   struct mbx_src **srcp, u32 *status)
 {
 	u32 len = msg->size - MBX_HEADER_SIZE, count, off, i, total = 0;
 	struct mbx_collect c = { };
@@ -256,7 +265,7 @@ int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status)
 		}
 	}
 	if (nr_ool) {
-		ret = mbx_desc_parse_ool(msg, nr_ool, status);
+		ret = mbx_desc_parse_ool(space, msg, nr_ool, status);
 		if (ret)
 			return ret;
 	}

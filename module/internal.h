@@ -367,6 +367,16 @@ struct mbx_request {
 	bool fired;			/* (port->lock) */
 };
 
+/* A space's cache of out-of-line memory files (ool_cache.c). */
+#define MBX_OOL_CACHE	8
+
+struct mbx_ool_cache {
+	spinlock_t lock;		/* protects the three below */
+	unsigned int nr;
+	u64 bytes;			/* whole pages of @files */
+	struct file *files[MBX_OOL_CACHE]; /* refs held, oldest first */
+};
+
 struct mbx_space {
 	struct mutex lock;		/* see "Locking" above */
 	u64 id;				/* (set at open) module-unique */
@@ -386,6 +396,7 @@ struct mbx_space {
 					 */
 	struct mbx_user *user;		/* (set at open) ref held */
 	bool unlimited;			/* (set at open) CAP_SYS_RESOURCE */
+	struct mbx_ool_cache ool_cache;	/* files of recent out-of-line sends */
 };
 
 struct mbx_right {
@@ -521,6 +532,7 @@ enum mbx_stat {
 	MBX_STAT_BLOCKED_SENDERS,
 	MBX_STAT_BLOCKED_RECEIVERS,
 	MBX_STAT_URING_WAITING,
+	MBX_STAT_OOL_CACHE_FILES,
 	MBX_STAT_TOTAL_PORTS,
 	MBX_STAT_TOTAL_SENT,
 	MBX_STAT_TOTAL_RECEIVED,
@@ -535,6 +547,7 @@ enum mbx_stat {
 	MBX_STAT_TOTAL_BLOCKED_RECEIVES,
 	MBX_STAT_TOTAL_SEND_TIMEOUTS,
 	MBX_STAT_TOTAL_RECEIVE_TIMEOUTS,
+	MBX_STAT_TOTAL_OOL_CACHE_HITS,
 	MBX_STAT_NR,
 };
 
@@ -607,7 +620,8 @@ struct mbx_src {
 	u32 disposition;
 };
 
-int mbx_desc_parse(struct mbx_msg *msg, struct mbx_src **srcp, u32 *status);
+int mbx_desc_parse(struct mbx_space *space, struct mbx_msg *msg,
+		   struct mbx_src **srcp, u32 *status);
 int mbx_desc_copyin_locked(struct mbx_space *space, struct mbx_msg *msg,
 			   const struct mbx_src *src, struct mbx_txn *txn);
 bool mbx_desc_makes_cycle_locked(struct mbx_msg *msg, struct mbx_port *dest);
@@ -629,13 +643,22 @@ int mbx_ubuf_write(const struct mbx_ubuf *ub, size_t off, const void *src,
 		   size_t len);
 int mbx_ubuf_fault_in(const struct mbx_ubuf *ub, size_t len);
 void __user *mbx_ubuf_addr(const struct mbx_ubuf *ub, size_t off, size_t len);
-int mbx_ool_copyin(struct mbx_ool *o, const void __user *uaddr, u32 size);
+void mbx_ool_init(void);
+void mbx_ool_exit(void);
+int mbx_ool_copyin(struct mbx_space *space, struct mbx_ool *o,
+		   const void __user *uaddr, u32 size);
 void mbx_ool_set_dealloc(struct mbx_ool *o, u64 addr, u32 size);
 void mbx_ool_release(struct mbx_msg *msg);
 int mbx_ool_map(struct mbx_msg *msg);
 void mbx_ool_unmap(struct mbx_msg *msg);
 struct mbx_range *mbx_ool_dealloc_list(struct mbx_msg *msg, u32 *nr);
 void mbx_ool_deallocate(const struct mbx_range *r, u32 nr);
+
+/* ool_cache.c */
+void mbx_ool_cache_init(struct mbx_ool_cache *cache);
+struct file *mbx_ool_cache_take(struct mbx_space *space, u32 size);
+void mbx_ool_cache_keep(struct mbx_space *space, struct file *file);
+void mbx_ool_cache_drop(struct mbx_space *space);
 
 /* notify.c */
 struct mbx_msg *mbx_notify_alloc(s32 id, u32 body_size, gfp_t gfp);

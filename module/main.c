@@ -242,12 +242,14 @@ static int __init mbx_init(void)
 	if (ret)
 		goto out_port_cache;
 	mbx_stats_init();
+	mbx_ool_init();
 	ret = misc_register(&mbx_misc);
 	if (ret)
 		goto out_stats;
 	return 0;
 
 out_stats:
+	mbx_ool_exit();
 	mbx_stats_exit();
 	mbx_entry_cache_exit();
 out_port_cache:
@@ -262,6 +264,7 @@ static void __exit mbx_exit(void)
 	mbx_registry_exit();
 	mbx_limits_exit();
 	mbx_prio_exit();
+	mbx_ool_exit();
 	mbx_stats_exit();
 	mbx_entry_cache_exit();
 	mbx_port_cache_exit();

@@ -475,7 +475,7 @@ static int mbx_send(struct mbx_space *space, struct mailbox_msg *args,
 	mbx_prio_capture(msg, local);
 
 	if (hdr.bits & MAILBOX_MSGH_COMPLEX) {
-		ret = mbx_desc_parse(msg, &src, &args->status);
+		ret = mbx_desc_parse(space, msg, &src, &args->status);
 		if (ret)
 			goto out_free;
 		unmap = mbx_ool_dealloc_list(msg, &nr_unmap);

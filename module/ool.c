@@ -26,7 +26,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/mount.h>
+#include <linux/pagevec.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pagemap.h>
@@ -194,43 +197,122 @@ void __user *mbx_ubuf_addr(const struct mbx_ubuf *ub, size_t off, size_t len)
 	return NULL;
 }
 
+/*
+ * Our own kernel-internal tmpfs instance, mounted "huge=within_size": a file
+ * of 2 MiB or more gets transparent huge pages up to its size, so a large
+ * out-of-line region is allocated, charged, indexed and mapped 2 MiB at a
+ * time (the receiver's mapping is 2 MiB aligned and faults in with one PMD
+ * per huge page) instead of 4 KiB at a time. NULL when the kernel has no
+ * THP or the mount fails: then the files live on the kernel's shm_mnt.
+ * Files keep the mount alive after mbx_ool_exit() drops our reference (a
+ * receiver may still map one after the module is gone; all of it is
+ * shmem's code, none ours).
+ */
+static struct vfsmount *mbx_ool_mnt;
+
+void mbx_ool_init(void)
+{
+	struct file_system_type *type = get_fs_type("tmpfs");
+	char opts[] = "huge=within_size";
+	struct vfsmount *mnt;
+
+	if (!type)
+		return;
+	mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
+	if (IS_ERR(mnt)) {
+		pr_info("out-of-line memory without huge pages (%ld)\n",
+			PTR_ERR(mnt));
+		return;
+	}
+	mbx_ool_mnt = mnt;
+}
+
+void mbx_ool_exit(void)
+{
+	if (mbx_ool_mnt)
+		kern_unmount(mbx_ool_mnt);
+	mbx_ool_mnt = NULL;
+}
+
 /* Pages of @size bytes of out-of-line memory. */
 static unsigned long mbx_ool_pages(u32 size)
 {
 	return DIV_ROUND_UP((unsigned long)size, PAGE_SIZE);
 }
 
-/**
- * mbx_ool_copyin() - copy a sender's out-of-line memory into a new file
- * @o: the message's record, file set on success
- * @uaddr: the sender's bytes
- * @size: their number, 1..MAILBOX_OOL_MAX
- *
- * Return: 0, -EFAULT (unreadable), -ENOMEM, or -EINTR (fatal signal).
- */
-int mbx_ool_copyin(struct mbx_ool *o, const void __user *uaddr, u32 size)
+/* A new file for @size bytes of out-of-line memory. */
+static struct file *mbx_ool_new_file(u32 size)
 {
-	struct inode *inode;
-	struct file *file;
+	if (mbx_ool_mnt)
+		return shmem_file_setup_with_mnt(mbx_ool_mnt, "mailbox-ool",
+						 size, 0);
+	return shmem_file_setup("mailbox-ool", size, 0);
+}
+
+/*
+ * An idle cached file (no mapping, no other open) may still have pages that
+ * someone holds: a reference a receiver's get_user_pages() took through its
+ * mapping (a vmsplice()d pipe, O_DIRECT in flight, a pinned buffer) would
+ * let that receiver see the next message. So every folio must be held by
+ * nothing but the page cache (and the reference taken here). Nobody can
+ * take a new reference on them (the file is unreachable and its mappings
+ * are gone), so a folio that passes stays private. The check is exact: a
+ * transient reference (a per-CPU LRU batch, compaction) fails it as well
+ * and the send uses a new file: a miss, never a leak.
+ */
+static bool mbx_ool_file_private(struct file *file)
+{
+	struct folio_batch fbatch;
+	pgoff_t index = 0;
+	bool ok = true;
+	unsigned int i;
+
+	folio_batch_init(&fbatch);
+	while (ok && filemap_get_folios(file->f_mapping, &index, ULONG_MAX,
+					&fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+
+			if (folio_mapped(folio) ||
+			    folio_ref_count(folio) != folio_nr_pages(folio) + 1)
+				ok = false;
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	return ok;
+}
+
+/*
+ * Write @size bytes from @uaddr into @file from offset 0. @reused: the file
+ * held an earlier message (same page count), its pages are checked first.
+ * Return: 0, -EFAULT, -ENOMEM, -EINTR or -EBUSY (a page of the reused file
+ * is still referenced elsewhere; nothing was written).
+ */
+static int mbx_ool_write(struct file *file, const void __user *uaddr,
+			 u32 size, bool reused)
+{
+	struct inode *inode = file_inode(file);
 	loff_t pos;
 	int ret = 0;
 
-	file = shmem_file_setup("mailbox-ool", size, 0);
-	if (IS_ERR(file))
-		return -ENOMEM;
-	o->file = file;
-	o->size = size;
-	mbx_stat_add(MBX_STAT_OOL_BYTES, size);
-	inode = file_inode(file);
 	/*
 	 * Written as write() writes a file, through write_begin/write_end: a
 	 * new page-cache page is not zeroed first (shmem_read_mapping_page()
-	 * would zero every page, then we would overwrite it), write_end
-	 * zeroes what a short last page leaves, and each page is charged to
-	 * current's memcg. Nothing else can reach the file yet, so a fault on
-	 * the sender's bytes while the page is locked cannot need this page.
+	 * would zero every page, then we would overwrite it), each page is
+	 * charged to current's memcg, and the tail of a short last page is
+	 * zeroed here (write_end does it only for a new page). Nothing else
+	 * can reach the file, so a fault on the sender's bytes while the page
+	 * is locked cannot need this page.
 	 */
 	inode_lock(inode);
+	if (reused) {
+		if (!mbx_ool_file_private(file)) {
+			inode_unlock(inode);
+			return -EBUSY;
+		}
+		i_size_write(inode, size);
+	}
 	for (pos = 0; pos < size; pos += PAGE_SIZE) {
 		unsigned int len = min_t(loff_t, PAGE_SIZE, size - pos);
 		void *fsdata = NULL;
@@ -244,6 +326,8 @@ int mbx_ool_copyin(struct mbx_ool *o, const void __user *uaddr, u32 size)
 		}
 		kaddr = kmap_local_page(page);
 		left = copy_from_user(kaddr, uaddr + pos, len);
+		if (len < PAGE_SIZE)
+			memset(kaddr + len, 0, PAGE_SIZE - len);
 		kunmap_local(kaddr);
 		flush_dcache_page(page);
 		if (mbx_write_end(file, pos, len, len - left, page, fsdata) < 0) {
@@ -261,6 +345,43 @@ int mbx_ool_copyin(struct mbx_ool *o, const void __user *uaddr, u32 size)
 		cond_resched();
 	}
 	inode_unlock(inode);
+	return ret;
+}
+
+/**
+ * mbx_ool_copyin() - copy a sender's out-of-line memory into a file
+ * @space: the sender's space: an idle file of its cache (ool_cache.c) is
+ *         reused, the file written is kept in it
+ * @o: the message's record, file set on success
+ * @uaddr: the sender's bytes
+ * @size: their number, 1..MAILBOX_OOL_MAX
+ *
+ * Return: 0, -EFAULT (unreadable), -ENOMEM, or -EINTR (fatal signal).
+ */
+int mbx_ool_copyin(struct mbx_space *space, struct mbx_ool *o,
+		   const void __user *uaddr, u32 size)
+{
+	struct file *file = mbx_ool_cache_take(space, size);
+	int ret;
+
+	if (file) {
+		ret = mbx_ool_write(file, uaddr, size, true);
+		if (!ret)
+			mbx_stat_add(MBX_STAT_TOTAL_OOL_CACHE_HITS, 1);
+		if (ret != -EBUSY)
+			goto done;
+		fput(file);
+	}
+	file = mbx_ool_new_file(size);
+	if (IS_ERR(file))
+		return -ENOMEM;
+	ret = mbx_ool_write(file, uaddr, size, false);
+done:
+	o->file = file;
+	o->size = size;
+	mbx_stat_add(MBX_STAT_OOL_BYTES, size);
+	if (!ret)
+		mbx_ool_cache_keep(space, file);
 	return ret;
 }
 

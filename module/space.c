@@ -138,6 +138,7 @@ struct mbx_space *mbx_space_create(void)
 	mutex_init(&space->lock);
 	xa_init_flags(&space->names, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	space->by_port = RB_ROOT;
+	mbx_ool_cache_init(&space->ool_cache);
 	space->id = atomic64_inc_return(&mbx_space_ids);
 	mutex_lock(&mbx_spaces_lock);
 	list_add_tail(&space->link, &mbx_spaces);
@@ -168,6 +169,7 @@ void mbx_space_destroy(struct mbx_space *space)
 	if (space->spare)
 		mbx_entry_free(space->spare);
 	mbx_limits_close(space);
+	mbx_ool_cache_drop(space);
 	xa_destroy(&space->names);
 	mutex_destroy(&space->lock);
 	kfree(space);

@@ -66,6 +66,7 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_BLOCKED_SENDERS] = "blocked_senders",
 	[MBX_STAT_BLOCKED_RECEIVERS] = "blocked_receivers",
 	[MBX_STAT_URING_WAITING] = "uring_waiting",
+	[MBX_STAT_OOL_CACHE_FILES] = "ool_cache_files",
 	[MBX_STAT_TOTAL_PORTS] = "total_ports",
 	[MBX_STAT_TOTAL_SENT] = "total_sent",
 	[MBX_STAT_TOTAL_RECEIVED] = "total_received",
@@ -80,6 +81,7 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_TOTAL_BLOCKED_RECEIVES] = "total_blocked_receives",
 	[MBX_STAT_TOTAL_SEND_TIMEOUTS] = "total_send_timeouts",
 	[MBX_STAT_TOTAL_RECEIVE_TIMEOUTS] = "total_receive_timeouts",
+	[MBX_STAT_TOTAL_OOL_CACHE_HITS] = "total_ool_cache_hits",
 };
 
 /* Names by kind, counted at read time: MAILBOX_RIGHT_* order. */

@@ -7,12 +7,18 @@
  * deallocate option (whole pages only, nothing on a failed send), every
  * validation error, failed receives that put the message back, and release
  * of the memory by port death, RCV_TOO_LARGE and process exit (the debugfs
- * ool_bytes counter).
+ * ool_bytes counter); the sender's cache of idle files (reuse with only the
+ * new bytes, never a file a mapping, a fork or a pipe still uses, a failed
+ * send into a reused file, the cache dropped with the space) and huge pages.
  */
 #include "issue4_test.h"
 
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sched.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 
 #include "kselftest_harness.h"
 
@@ -691,6 +697,234 @@ TEST_F(mailbox, ool_memory_in_a_moved_receive_rights_queue_dies_with_it)
 	ASSERT_EQ(0, mb_destroy(self->fd2, self->pb));
 	EXPECT_EQ(0, ool_bytes());
 	munmap(src, PG);
+}
+
+/* ---- each space's cache of out-of-line files (module/ool_cache.c) ---- */
+
+static unsigned long long stat_of(const char *key)
+{
+	unsigned long long v = ~0ULL;
+
+	mb_stat(key, &v);
+	return v;
+}
+
+/*
+ * Reuse needs every page of the file held by the page cache alone; a page
+ * may still sit in a per-CPU LRU batch (with a reference) for a while after
+ * it was allocated or touched, which makes the sender use a new file. The
+ * cache tests run on one CPU and drain its batches (MADV_COLD does) before
+ * each send, so that a miss they expect has only the cause under test.
+ */
+static void pin_to_this_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* A sends @len bytes of @seed, B receives them; returns B's mapping. */
+static unsigned char *pass(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(mailbox) *self, unsigned char *src,
+			   __u32 len, unsigned int seed)
+{
+	static struct mb_cmsg r;
+	unsigned char *p;
+	__u32 status, size;
+
+	fill(src, len, seed);
+	madvise(src, PG, MADV_COLD);
+	EXPECT_EQ(0, send_one(self, src, len, 0, &status));
+	EXPECT_EQ(MAILBOX_MSG_SUCCESS, status);
+	memset(src, 0xee, len);
+	EXPECT_EQ(0, recv_one(self, &r, 0, &size, &status));
+	p = (unsigned char *)(uintptr_t)ool_at(r.buf, 0)->address;
+	EXPECT_NE(NULL, p);
+	EXPECT_TRUE(same(p, len, seed));
+	return p;
+}
+
+/* Bytes [from, to) of @p are zero. */
+static bool zero(const unsigned char *p, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		if (p[from])
+			return false;
+	return true;
+}
+
+TEST_F(mailbox, an_idle_region_of_as_many_pages_is_reused_with_only_the_new_bytes)
+{
+	const __u32 len1 = 3 * PG + 100, len2 = 3 * PG + 10;
+	unsigned long long hits = stat_of("total_ool_cache_hits");
+	unsigned char *src = map(4 * PG), *p;
+
+	pin_to_this_cpu();
+	ASSERT_NE(NULL, src);
+	p = pass(_metadata, self, src, len1, 1);
+	EXPECT_TRUE(zero(p, len1, 4 * PG));
+	EXPECT_EQ(1, stat_of("ool_cache_files"));
+	/* The receiver's own writes are copy-on-write, never the file's. */
+	memset(p, 0x77, 4 * PG);
+	ASSERT_EQ(0, munmap(p, 4 * PG));
+
+	p = pass(_metadata, self, src, len2, 2);
+	EXPECT_EQ(hits + 1, stat_of("total_ool_cache_hits"));
+	/* The old bytes past the new size are gone. */
+	EXPECT_TRUE(zero(p, len2, 4 * PG));
+	EXPECT_EQ(1, stat_of("ool_cache_files"));
+	ASSERT_EQ(0, munmap(p, 4 * PG));
+
+	/* Another page count: a new file (the cache then holds both). */
+	p = pass(_metadata, self, src, 2 * PG, 3);
+	EXPECT_EQ(hits + 1, stat_of("total_ool_cache_hits"));
+	EXPECT_EQ(2, stat_of("ool_cache_files"));
+	ASSERT_EQ(0, munmap(p, 2 * PG));
+	/* Closing the sender's space drops what it kept. */
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(0, stat_of("ool_cache_files"));
+	munmap(src, 4 * PG);
+}
+
+TEST_F(mailbox, a_region_the_receiver_still_maps_is_not_reused)
+{
+	unsigned long long hits = stat_of("total_ool_cache_hits");
+	unsigned char *src = map(2 * PG), *p1, *p2;
+
+	pin_to_this_cpu();
+	ASSERT_NE(NULL, src);
+	p1 = pass(_metadata, self, src, 2 * PG, 1);
+	p2 = pass(_metadata, self, src, 2 * PG, 2);
+	EXPECT_EQ(hits, stat_of("total_ool_cache_hits"));
+	EXPECT_TRUE(same(p1, 2 * PG, 1));
+	munmap(p1, 2 * PG);
+	munmap(p2, 2 * PG);
+	munmap(src, 2 * PG);
+}
+
+TEST_F(mailbox, a_region_a_fork_still_maps_is_not_reused)
+{
+	unsigned long long hits = stat_of("total_ool_cache_hits");
+	unsigned char *src = map(2 * PG), *p;
+	int go[2], st;
+	pid_t pid;
+	char c;
+
+	pin_to_this_cpu();
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, pipe(go));
+	p = pass(_metadata, self, src, 2 * PG, 1);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 0)
+			_exit(2);
+		_exit(same(p, 2 * PG, 1) ? 0 : 1);
+	}
+	close(go[0]);
+	ASSERT_EQ(0, munmap(p, 2 * PG));
+	p = pass(_metadata, self, src, 2 * PG, 2);
+	EXPECT_EQ(hits, stat_of("total_ool_cache_hits"));
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	munmap(p, 2 * PG);
+	munmap(src, 2 * PG);
+}
+
+TEST_F(mailbox, pages_a_pipe_still_holds_are_not_written_over)
+{
+	unsigned long long hits = stat_of("total_ool_cache_hits");
+	unsigned char *src = map(2 * PG), *p, *back = map(2 * PG);
+	struct iovec iov;
+	int fds[2];
+
+	pin_to_this_cpu();
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, back);
+	ASSERT_EQ(0, pipe(fds));
+	p = pass(_metadata, self, src, 2 * PG, 1);
+	/* The pipe takes references on the file's pages themselves. */
+	iov.iov_base = p;
+	iov.iov_len = 2 * PG;
+	ASSERT_EQ(2 * PG, vmsplice(fds[1], &iov, 1, 0));
+	ASSERT_EQ(0, munmap(p, 2 * PG));
+	/* The file is idle, its pages are not: a new file is used. */
+	p = pass(_metadata, self, src, 2 * PG, 2);
+	EXPECT_EQ(hits, stat_of("total_ool_cache_hits"));
+	ASSERT_EQ(2 * PG, read(fds[0], back, 2 * PG));
+	EXPECT_TRUE(same(back, 2 * PG, 1));
+	close(fds[0]);
+	close(fds[1]);
+	munmap(p, 2 * PG);
+	munmap(back, 2 * PG);
+	munmap(src, 2 * PG);
+}
+
+TEST_F(mailbox, a_failed_send_into_a_reused_region_keeps_nothing)
+{
+	unsigned long long hits = stat_of("total_ool_cache_hits");
+	unsigned char *src = map(2 * PG), *p;
+	__u32 status;
+
+	pin_to_this_cpu();
+	ASSERT_NE(NULL, src);
+	p = pass(_metadata, self, src, 2 * PG, 1);
+	ASSERT_EQ(0, munmap(p, 2 * PG));
+	/* The second page unreadable: fails after writing the first. */
+	ASSERT_EQ(0, mprotect(src + PG, PG, PROT_NONE));
+	EXPECT_EQ(EFAULT, send_one(self, src, 2 * PG, 0, &status));
+	EXPECT_EQ(MAILBOX_SEND_INVALID_DATA, status);
+	EXPECT_EQ(0, ool_bytes());
+	EXPECT_EQ(0, stat_of("ool_cache_files"));
+	EXPECT_EQ(hits, stat_of("total_ool_cache_hits"));
+	EXPECT_EQ(1, mb_send_urefs(self->fd, self->sa));
+	ASSERT_EQ(0, mprotect(src + PG, PG, PROT_READ | PROT_WRITE));
+	p = pass(_metadata, self, src, 2 * PG, 2);
+	munmap(p, 2 * PG);
+	munmap(src, 2 * PG);
+}
+
+/* Kilobytes of @field (an smaps line) in the mapping that holds @p. */
+static long smaps_kb(const void *p, const char *field)
+{
+	unsigned long lo, hi, a = (uintptr_t)p;
+	char line[256];
+	bool in = false;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && !strncmp(line, field, strlen(field)))
+			sscanf(line + strlen(field), " %ld", &kb);
+	}
+	fclose(f);
+	return kb;
+}
+
+TEST_F(mailbox, a_region_of_2_mib_or_more_is_mapped_with_huge_pages_where_thp_exists)
+{
+	const __u32 len = 4 << 20;
+	unsigned char *src = map(len), *p;
+
+	ASSERT_NE(NULL, src);
+	if (access("/sys/kernel/mm/transparent_hugepage/shmem_enabled", F_OK))
+		SKIP(munmap(src, len); return, "kernel without transparent huge pages");
+	p = pass(_metadata, self, src, len, 1);
+	EXPECT_EQ(0, (uintptr_t)p % (2 << 20));
+	EXPECT_EQ(len >> 10, smaps_kb(p, "ShmemPmdMapped:"));
+	munmap(p, len);
+	munmap(src, len);
 }
 
 TEST_F(mailbox, version_reports_ool_and_iov)
