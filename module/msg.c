@@ -237,12 +237,23 @@ void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync)
 	mbx_pset_port_ready_locked(port);
 }
 
-/* Wake one blocked sender if there is room for it. */
+/*
+ * Wake one blocked sender if there is room for it; with BATCH_WAKE, every
+ * blocked sender once the queue is down to half its limit.
+ */
 static void mbx_wake_sender_locked(struct mbx_port *port)
 {
 	/* No extension, no sender ever waited (internal.h). */
-	if (port->msgcount < port->qlimit && port->ext)
+	if (port->msgcount >= port->qlimit || !port->ext)
+		return;
+	if (!(port->flags & MAILBOX_PORT_FLAG_BATCH_WAKE)) {
 		mbx_wake_one_locked(port, &port->ext->send_wait, false);
+		return;
+	}
+	if (port->msgcount <= port->qlimit / 2 &&
+	    /* Race-free as in mbx_wake_one_locked(). */
+	    waitqueue_active(&port->ext->send_wait))
+		wake_up_interruptible_all(&port->ext->send_wait);
 }
 
 /*

@@ -366,9 +366,16 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 		port->seqno = attr.seqno;
 	if (attr.flags & MAILBOX_ATTR_MSCOUNT)
 		port->mscount = attr.mscount;
-	/* Applies to messages received from now on. */
-	if (attr.flags & MAILBOX_ATTR_FLAGS)
+	/*
+	 * Applies to messages received from now on. Senders a BATCH_WAKE
+	 * port let sleep with room left are woken when it is cleared.
+	 */
+	if (attr.flags & MAILBOX_ATTR_FLAGS) {
+		if ((port->flags & ~attr.port_flags & MAILBOX_PORT_FLAG_BATCH_WAKE) &&
+		    port->msgcount < port->qlimit)
+			wake = true;
 		WRITE_ONCE(port->flags, attr.port_flags);
+	}
 	spin_unlock(&port->lock);
 
 	/* Room appeared for possibly many senders. */

@@ -564,6 +564,77 @@ TEST_F(mailbox, several_blocked_senders_all_get_through)
 	}
 }
 
+/* MAILBOX_PORT_FLAG_BATCH_WAKE. */
+
+TEST_F(mailbox, batch_wake_lets_blocked_senders_sleep_until_the_queue_is_half_empty)
+{
+	struct mailbox_msg_header h;
+	struct mb_async a[2];
+	int i;
+	__u32 port;
+
+	ASSERT_EQ(0, full_port(self->fd, &port, 4, 4));
+	ASSERT_EQ(0, mb_set_port_flags(self->fd, port, MAILBOX_PORT_FLAG_BATCH_WAKE));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, mb_async_send(&a[i], self->fd, port, MAILBOX_MSG_TYPE_COPY_SEND,
+					   0, 0, 100 + i, 0, 0));
+	mb_pause();
+	/* 3 of 4 queued: room for one, but above half: both still asleep. */
+	ASSERT_EQ(0, mb_recv_hdr(self->fd, port, &h, NULL));
+	mb_pause();
+	EXPECT_FALSE(mb_async_done(&a[0]));
+	EXPECT_FALSE(mb_async_done(&a[1]));
+	EXPECT_EQ(3, mb_msgcount(self->fd, port));
+	/* 2 of 4: both woken, both get through. */
+	ASSERT_EQ(0, mb_recv_hdr(self->fd, port, &h, NULL));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mb_async_join(&a[i], 10));
+		EXPECT_EQ(0, a[i].err);
+		EXPECT_EQ(MAILBOX_MSG_SUCCESS, a[i].m.status);
+	}
+	EXPECT_EQ(4, mb_msgcount(self->fd, port));
+	EXPECT_EQ(MAILBOX_PORT_FLAG_BATCH_WAKE, mb_port_flags(self->fd, port));
+}
+
+TEST_F(mailbox, clearing_batch_wake_wakes_a_sleeping_sender_when_there_is_room)
+{
+	struct mailbox_msg_header h;
+	struct mb_async a;
+	__u32 port;
+
+	ASSERT_EQ(0, full_port(self->fd, &port, 4, 4));
+	ASSERT_EQ(0, mb_set_port_flags(self->fd, port, MAILBOX_PORT_FLAG_BATCH_WAKE));
+	ASSERT_EQ(0, mb_async_send(&a, self->fd, port, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0,
+				   7, 0, 0));
+	mb_pause();
+	ASSERT_EQ(0, mb_recv_hdr(self->fd, port, &h, NULL));
+	mb_pause();
+	ASSERT_FALSE(mb_async_done(&a));
+	ASSERT_EQ(0, mb_set_port_flags(self->fd, port, 0));
+	ASSERT_EQ(0, mb_async_join(&a, 10));
+	EXPECT_EQ(0, a.err);
+	EXPECT_EQ(4, mb_msgcount(self->fd, port));
+}
+
+TEST_F(mailbox, a_batch_wake_sender_whose_timeout_ends_with_room_sends)
+{
+	struct mailbox_msg_header h;
+	struct mb_async a;
+	__u32 port;
+
+	ASSERT_EQ(0, full_port(self->fd, &port, 4, 4));
+	ASSERT_EQ(0, mb_set_port_flags(self->fd, port, MAILBOX_PORT_FLAG_BATCH_WAKE));
+	ASSERT_EQ(0, mb_async_send(&a, self->fd, port, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0,
+				   7, MAILBOX_MSG_SEND_TIMEOUT, 300 * MB_MSEC));
+	mb_pause();
+	/* Room for it, but it sleeps on: its timeout wakes it, it sends. */
+	ASSERT_EQ(0, mb_recv_hdr(self->fd, port, &h, NULL));
+	ASSERT_EQ(0, mb_async_join(&a, 10));
+	EXPECT_EQ(0, a.err);
+	EXPECT_EQ(MAILBOX_MSG_SUCCESS, a.m.status);
+	EXPECT_EQ(4, mb_msgcount(self->fd, port));
+}
+
 TEST_F(mailbox, receive_with_a_timeout_gets_a_message_sent_before_it_expires)
 {
 	struct mb_async a;

@@ -48,7 +48,7 @@ TEST_F(mailbox, version_reports_abi_limits_and_features)
 
 		  MAILBOX_FEATURE_IOV | MAILBOX_FEATURE_OOL |
 		  MAILBOX_FEATURE_PRIO_INHERIT | MAILBOX_FEATURE_URING_CMD |
-		  MAILBOX_FEATURE_BATCH_SEND,
+		  MAILBOX_FEATURE_BATCH_SEND | MAILBOX_FEATURE_BATCH_WAKE,
 		  v.features);
 	EXPECT_EQ(MAILBOX_QLIMIT_DEFAULT, v.qlimit_default);
 	EXPECT_LE(v.qlimit_default, v.qlimit_max);

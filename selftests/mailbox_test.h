@@ -221,6 +221,18 @@ static inline int mb_set_qlimit(int fd, __u32 name, __u32 qlimit)
 	return mb_set_attr(fd, name, MAILBOX_ATTR_QLIMIT, qlimit, 0, 0);
 }
 
+/* Set every MAILBOX_PORT_FLAG_* bit of the receive right @name. */
+static inline int mb_set_port_flags(int fd, __u32 name, __u32 flags)
+{
+	struct mailbox_port_attr a = {
+		.name = name,
+		.flags = MAILBOX_ATTR_FLAGS,
+		.port_flags = flags,
+	};
+
+	return mb_ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, &a);
+}
+
 /* Messages currently queued on the receive right @name, or -errno. */
 static inline long mb_msgcount(int fd, __u32 name)
 {
@@ -228,6 +240,15 @@ static inline long mb_msgcount(int fd, __u32 name)
 	int err = mb_get_attr(fd, name, &a);
 
 	return err ? -err : (long)a.msgcount;
+}
+
+/* The MAILBOX_PORT_FLAG_* bits of the receive right @name, or -errno. */
+static inline long mb_port_flags(int fd, __u32 name)
+{
+	struct mailbox_port_attr a;
+	int err = mb_get_attr(fd, name, &a);
+
+	return err ? -err : (long)a.port_flags;
 }
 
 /* Outstanding send-once rights of the receive right @name, or -errno. */

@@ -48,6 +48,13 @@ result<void> ReceiveRight::set_qlimit(std::uint32_t qlimit) const noexcept
 	return sys::port_set_attr(fd_, name_, MAILBOX_ATTR_QLIMIT, a);
 }
 
+result<void> ReceiveRight::set_port_flags(std::uint32_t port_flags) const noexcept
+{
+	mailbox_port_attr a{};
+	a.port_flags = port_flags;
+	return sys::port_set_attr(fd_, name_, MAILBOX_ATTR_FLAGS, a);
+}
+
 result<ReadyFd> ReceiveRight::ready_fd() const noexcept
 {
 	auto fd = sys::port_ready_fd(fd_, name_);

@@ -123,6 +123,7 @@ result<void> port_set_attr(int fd, std::uint32_t name, std::uint32_t mask,
 	a.qlimit = attr.qlimit;
 	a.seqno = attr.seqno;
 	a.mscount = attr.mscount;
+	a.port_flags = attr.port_flags;
 	return do_ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, a);
 }
 

@@ -44,6 +44,7 @@
 #define MAILBOX_FEATURE_PRIO_INHERIT	(1ULL << 15)	/* MAILBOX_PORT_FLAG_PRIO_INHERIT */
 #define MAILBOX_FEATURE_URING_CMD	(1ULL << 16)	/* IORING_OP_URING_CMD */
 #define MAILBOX_FEATURE_BATCH_SEND	(1ULL << 17)	/* sends in MAILBOX_IOC_MSG_BATCH */
+#define MAILBOX_FEATURE_BATCH_WAKE	(1ULL << 18)	/* MAILBOX_PORT_FLAG_BATCH_WAKE */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -233,9 +234,16 @@ struct mailbox_port_names {
  * priority (captured at send), if higher than its own, until it uses that
  * right, the right leaves its space or dies (Documentation/
  * qnx-and-priority-inheritance.rst).
+ * BATCH_WAKE: senders blocked on the full queue are woken all together once
+ * receives have drained it to half its limit (qlimit / 2 messages or
+ * fewer), as a pipe wakes its writers, instead of one per message received
+ * (Mach's rule, the default). Fewer context switches under many senders;
+ * a blocked sender waits longer (Documentation/mailbox.rst, "Queue limits").
  */
 #define MAILBOX_PORT_FLAG_PRIO_INHERIT	(1U << 0)
-#define MAILBOX_PORT_FLAGS_ALL		MAILBOX_PORT_FLAG_PRIO_INHERIT
+#define MAILBOX_PORT_FLAG_BATCH_WAKE	(1U << 1)
+#define MAILBOX_PORT_FLAGS_ALL		(MAILBOX_PORT_FLAG_PRIO_INHERIT | \
+					 MAILBOX_PORT_FLAG_BATCH_WAKE)
 
 /*
  * struct mailbox_port_attr - MAILBOX_IOC_PORT_GET_ATTR, _PORT_SET_ATTR

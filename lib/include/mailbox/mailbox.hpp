@@ -555,6 +555,9 @@ public:
 		return sys::port_get_attr(fd_, name_);
 	}
 	[[nodiscard]] result<void> set_qlimit(std::uint32_t qlimit) const noexcept;
+	// PORT_SET_ATTR(MAILBOX_ATTR_FLAGS): all of the port's
+	// MAILBOX_PORT_FLAG_* bits (PRIO_INHERIT, BATCH_WAKE) at once.
+	[[nodiscard]] result<void> set_port_flags(std::uint32_t port_flags) const noexcept;
 
 	// Space::receive() on this port.
 	[[nodiscard]] result<MessageView> receive(std::span<std::byte> buffer,

@@ -30,6 +30,27 @@ TEST_CASE("A new receive right is a name with only a receive right", "[device][r
 	f.check_no_names_left();
 }
 
+TEST_CASE("set_port_flags sets every port flag at once; unknown bits are EINVAL",
+	  "[device][right][receive]")
+{
+	SpaceFixture f;
+	{
+		auto r = f.space.allocate_receive();
+		REQUIRE(r);
+		REQUIRE(r->set_port_flags(MAILBOX_PORT_FLAG_BATCH_WAKE));
+		CHECK(r->attributes()->port_flags == MAILBOX_PORT_FLAG_BATCH_WAKE);
+		REQUIRE(r->set_port_flags(MAILBOX_PORT_FLAG_PRIO_INHERIT));
+		CHECK(r->attributes()->port_flags == MAILBOX_PORT_FLAG_PRIO_INHERIT);
+		auto bad = r->set_port_flags(MAILBOX_PORT_FLAGS_ALL + 1);
+		REQUIRE_FALSE(bad);
+		CHECK(bad.error() == std::errc::invalid_argument);
+		CHECK(r->attributes()->port_flags == MAILBOX_PORT_FLAG_PRIO_INHERIT);
+		REQUIRE(r->set_port_flags(0));
+		CHECK(r->attributes()->port_flags == 0);
+	}
+	f.check_no_names_left();
+}
+
 TEST_CASE("Resetting a receive right destroys the port and its name", "[device][right][receive]")
 {
 	SpaceFixture f;
