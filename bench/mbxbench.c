@@ -849,12 +849,15 @@ static void fig_rpc_size(void)
 /*
  * S_MAILBOX_BATCH: as S_MAILBOX, received with MAILBOX_IOC_MSG_BATCH.
  * S_MAILBOX_BATCH_SEND: the senders batch too (BATCH sends per call).
+ * S_MAILBOX_WAKE, S_MAILBOX_BATCH_SEND_WAKE: as S_MAILBOX and
+ * S_MAILBOX_BATCH_SEND on a port with MAILBOX_PORT_FLAG_BATCH_WAKE.
  */
 enum stream_kind { S_MAILBOX, S_PIPE, S_SEQPACKET, S_MQUEUE, S_MAILBOX_BATCH,
-		   S_MAILBOX_BATCH_SEND, S_NR };
+		   S_MAILBOX_BATCH_SEND, S_MAILBOX_WAKE,
+		   S_MAILBOX_BATCH_SEND_WAKE, S_NR };
 static const char *const stream_name[S_NR] = {
 	"mailbox", "pipe", "seqpacket", "mqueue", "mailbox_batch",
-	"mailbox_batch_send",
+	"mailbox_batch_send", "mailbox_wake", "mailbox_batch_send_wake",
 };
 
 #define BATCH		16
@@ -893,13 +896,12 @@ static void mbx_send_batch(int fd, const void *msg, size_t size, long n)
 		_exit(1);
 }
 
-/* Does the module take sends in MAILBOX_IOC_MSG_BATCH? */
-static bool mbx_has_batch_send(int fd)
+/* Does the module have all of the MAILBOX_FEATURE_* bits @f? */
+static bool mbx_has(int fd, __u64 f)
 {
 	struct mailbox_version v = { 0 };
 
-	return !ioctl(fd, MAILBOX_IOC_VERSION, &v) &&
-	       (v.features & MAILBOX_FEATURE_BATCH_SEND);
+	return !ioctl(fd, MAILBOX_IOC_VERSION, &v) && (v.features & f) == f;
 }
 
 /* Voluntary + involuntary context switches of @who (RUSAGE_*). */
@@ -932,21 +934,36 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 	mqd_t mq = -1;
 	uint64_t t0, t1;
 	char name[32];
+	bool batch_send = kind == S_MAILBOX_BATCH_SEND ||
+			  kind == S_MAILBOX_BATCH_SEND_WAKE;
+	bool wake = kind == S_MAILBOX_WAKE || kind == S_MAILBOX_BATCH_SEND_WAKE;
 
 	switch (kind) {
 	case S_MAILBOX:
 	case S_MAILBOX_BATCH:
 	case S_MAILBOX_BATCH_SEND:
+	case S_MAILBOX_WAKE:
+	case S_MAILBOX_BATCH_SEND_WAKE:
 		srv_fd = mbx_open();
-		/* A module without MAILBOX_IOC_MSG_BATCH (bench/ab): n/a. */
+		/* A module without what the kind needs (bench/ab): n/a. */
 		if ((kind == S_MAILBOX_BATCH &&
 		     ioctl(srv_fd, MAILBOX_IOC_MSG_BATCH, NULL) && errno == ENOTTY) ||
-		    (kind == S_MAILBOX_BATCH_SEND && !mbx_has_batch_send(srv_fd))) {
+		    (batch_send && !mbx_has(srv_fd, MAILBOX_FEATURE_BATCH_SEND)) ||
+		    (wake && !mbx_has(srv_fd, MAILBOX_FEATURE_BATCH_WAKE))) {
 			close(srv_fd);
 			return -1;
 		}
 		port = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
 		mbx_qlimit(srv_fd, port, 256);
+		if (wake) {
+			struct mailbox_port_attr a = {
+				.name = port, .flags = MAILBOX_ATTR_FLAGS,
+				.port_flags = MAILBOX_PORT_FLAG_BATCH_WAKE,
+			};
+
+			if (ioctl(srv_fd, MAILBOX_IOC_PORT_SET_ATTR, &a))
+				die("SET_ATTR BATCH_WAKE");
+		}
 		break;
 	case S_PIPE:
 		if (pipe(fd))
@@ -1004,11 +1021,13 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 				switch (kind) {
 				case S_MAILBOX:
 				case S_MAILBOX_BATCH:
+				case S_MAILBOX_WAKE:
 					if (mbx_msg(c.fd, MAILBOX_MSG_SEND, buf,
 						    size, NULL, 0, 0))
 						_exit(1);
 					break;
-				case S_MAILBOX_BATCH_SEND: {
+				case S_MAILBOX_BATCH_SEND:
+				case S_MAILBOX_BATCH_SEND_WAKE: {
 					long n = count - i < BATCH ?
 						 count - i : BATCH;
 
@@ -1040,12 +1059,14 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 	for (long i = 0; i < count * nsend; i++) {
 		switch (kind) {
 		case S_MAILBOX:
+		case S_MAILBOX_WAKE:
 			if (mbx_msg(srv_fd, MAILBOX_MSG_RCV, NULL, 0, buf,
 				    MAXBUF, port))
 				die("mailbox receive");
 			break;
 		case S_MAILBOX_BATCH:
 		case S_MAILBOX_BATCH_SEND:
+		case S_MAILBOX_BATCH_SEND_WAKE:
 			/* size * BATCH <= MAXBUF for the 64-byte figure */
 			i += mbx_rcv_batch(srv_fd, port, buf, size) - 1;
 			break;
@@ -1083,40 +1104,51 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 /*
  * Figure 3: one-way throughput, 64 B, 1 and 4 senders; mailbox_batch is
  * mailbox received BATCH messages per MAILBOX_IOC_MSG_BATCH call,
- * mailbox_batch_send the same with each sender sending BATCH per call.
+ * mailbox_batch_send the same with each sender sending BATCH per call, the
+ * _wake variants the same on a port with MAILBOX_PORT_FLAG_BATCH_WAKE.
+ * Every mailbox variant gets a "<variant>_ratio" to every kind.
  */
 static void fig_throughput(void)
 {
 	const int senders[2] = { 1, 4 };
-	const enum stream_kind ks[5] = { S_MAILBOX, S_PIPE, S_MQUEUE,
-					 S_MAILBOX_BATCH,
-					 S_MAILBOX_BATCH_SEND };
-	double v[5][16], c[5][16];
+	const enum stream_kind ks[] = { S_MAILBOX, S_PIPE, S_MQUEUE,
+					S_MAILBOX_BATCH, S_MAILBOX_BATCH_SEND,
+					S_MAILBOX_WAKE,
+					S_MAILBOX_BATCH_SEND_WAKE };
+	const int nk = sizeof(ks) / sizeof(ks[0]);
+	double v[sizeof(ks) / sizeof(ks[0])][16], c[sizeof(ks) / sizeof(ks[0])][16];
 
 	for (int si = 0; si < 2; si++) {
-		char cas[32];
-		double med[5];
+		double med[sizeof(ks) / sizeof(ks[0])];
+		char cas[32], metric[64];
 
 		snprintf(cas, sizeof(cas), "%d_senders", senders[si]);
 		for (int r = 0; r < rounds; r++)
-			for (int k = 0; k < 5; k++)
-				v[k][r] = stream_run(ks[k], senders[si],
+			for (int k = 0; k < nk; k++)
+				v[k][r] = !peer_wanted(stream_name[ks[k]]) ? -1 :
+					  stream_run(ks[k], senders[si],
 						     iters * 5 / senders[si],
 						     MSG_BYTES, &c[k][r]);
-		for (int k = 0; k < 5; k++) {
+		for (int k = 0; k < nk; k++) {
 			med[k] = median(v[k], rounds);
+			if (med[k] < 0)
+				continue;	/* not asked for (-k), or n/a */
 			result("throughput", cas, stream_name[ks[k]], "msgs_per_s",
 			       med[k]);
 			result("throughput", cas, stream_name[ks[k]],
 			       "ctxsw_per_msg", median(c[k], rounds));
 		}
-		for (int k = 0; k < 5; k++) {
-			result("throughput", cas, stream_name[ks[k]],
-			       "mailbox_ratio", med[0] / med[k]);
-			result("throughput", cas, stream_name[ks[k]],
-			       "mailbox_batch_ratio", med[3] / med[k]);
-			result("throughput", cas, stream_name[ks[k]],
-			       "mailbox_batch_send_ratio", med[4] / med[k]);
+		for (int k = 0; k < nk; k++) {
+			if (med[k] <= 0)
+				continue;
+			for (int m = 0; m < nk; m++) {
+				if (med[m] <= 0 || strncmp(stream_name[ks[m]], "mailbox", 7))
+					continue;
+				snprintf(metric, sizeof(metric), "%s_ratio",
+					 stream_name[ks[m]]);
+				result("throughput", cas, stream_name[ks[k]], metric,
+				       med[m] / med[k]);
+			}
 		}
 	}
 }
