@@ -2,7 +2,9 @@
 /*
  * Kill-storm stress: NWORKERS processes exchange messages, send and
  * send-once rights and receive rights (port descriptors with MOVE_RECEIVE),
- * find each other through the registry, receive on port sets and request
+ * out-of-line memory of 1-3 pages (so the sender's file cache reuses and
+ * drops files while receivers map, keep and unmap them), find each other
+ * through the registry, receive on port sets and request
  * notifications, while the supervisor SIGKILLs a random worker at a random
  * moment and starts a new one in its slot.
  *
@@ -117,6 +119,33 @@ struct complex_msg {
 	uint32_t data[4];
 } __attribute__((packed, aligned(4)));
 
+struct ool_msg {
+	struct mailbox_msg_header h;
+	struct mailbox_msg_body b;
+	struct mailbox_msg_ool_descriptor d;
+};
+
+static uint8_t ool_src[3 * 4096];
+static void *kept_map;		/* one received region left mapped */
+static size_t kept_len;
+
+/* Unmap a received region, or keep it mapped until the next one. */
+static void ool_received(const struct mailbox_msg_ool_descriptor *d)
+{
+	size_t len = ((size_t)d->size + 4095) & ~4095UL;
+
+	if (!d->address)
+		return;
+	if (below(3) == 0) {
+		if (kept_map)
+			munmap(kept_map, kept_len);
+		kept_map = (void *)(uintptr_t)d->address;
+		kept_len = len;
+		return;
+	}
+	munmap((void *)(uintptr_t)d->address, len);
+}
+
 static void worker(int slot, uint64_t seed)
 {
 	int fd = open("/dev/mailbox", O_RDWR | O_CLOEXEC);
@@ -181,6 +210,17 @@ static void worker(int slot, uint64_t seed)
 			if (m.h.bits & MAILBOX_MSGH_COMPLEX) {
 				/* descriptors are back to back, then data */
 				a.send_size = sizeof(m.h) + 4 + 12 * n + sizeof(m.data);
+			} else if (below(3) == 0) {
+				/* Out-of-line memory instead of inline data. */
+				struct ool_msg *o = (void *)&m;
+
+				o->h.bits |= MAILBOX_MSGH_COMPLEX;
+				o->b.descriptor_count = 1;
+				o->d.address = (uintptr_t)ool_src;
+				o->d.size = 4096 * (1 + below(3)) - below(2) * 100;
+				o->d.copy = MAILBOX_VIRTUAL_COPY;
+				o->d.type = MAILBOX_MSG_OOL_DESCRIPTOR;
+				a.send_size = sizeof(*o);
 			}
 			if (xioctl(fd, MAILBOX_IOC_MSG, &a) == 0)
 				atomic_fetch_add(&sh->sends_ok, 1);
@@ -203,7 +243,11 @@ static void worker(int slot, uint64_t seed)
 					kept[below(16)] = h->remote_port;
 				else if (h->remote_port)
 					deallocate(fd, h->remote_port);
-				if (h->bits & MAILBOX_MSGH_COMPLEX) {
+				if ((h->bits & MAILBOX_MSGH_COMPLEX) &&
+				    rbuf[sizeof(*h) + 4 + 11] == MAILBOX_MSG_OOL_DESCRIPTOR) {
+					/* An out-of-line message: one descriptor. */
+					ool_received((void *)(rbuf + sizeof(*h) + 4));
+				} else if (h->bits & MAILBOX_MSGH_COMPLEX) {
 					struct mailbox_msg_port_descriptor *d =
 						(void *)(rbuf + sizeof(*h) + 4);
 					uint32_t i, c = *(uint32_t *)(rbuf + sizeof(*h));
@@ -304,7 +348,7 @@ int main(void)
 	uint64_t seed = se ? strtoull(se, NULL, 0) : (uint64_t)time(NULL);
 	pid_t pids[NWORKERS];
 	long kills = 0, sent0 = 0, rcv0 = 0, des0 = 0, not0 = 0;
-	long sent, rcv, des, not, msgs = -1, ports = -1;
+	long sent, rcv, des, not, msgs = -1, ports = -1, ool = 0, hits = 0;
 	time_t t0 = time(NULL);
 	int have_stats, f1, f2 = 0;
 
@@ -359,6 +403,10 @@ int main(void)
 	sent -= sent0, rcv -= rcv0, des -= des0, not -= not0;
 	printf("# stats: sent %ld notifications %ld received %ld destroyed %ld; left: messages %ld ports %ld\n",
 	       sent, not, rcv, des, msgs, ports);
+	if (!read_stats("total_ool_bytes", &ool) &&
+	    !read_stats("total_ool_cache_hits", &hits))
+		printf("# out-of-line: %ld bytes sent (since load), %ld sends reused a cached file\n",
+		       ool, hits);
 	if (msgs || ports || sent + not != rcv + des || atomic_load(&sh->sends_ok) > sent ||
 	    atomic_load(&sh->receives_ok) > rcv) {
 		printf("not ok 2 sent_is_received_or_destroyed\n");
