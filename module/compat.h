@@ -110,4 +110,57 @@ static inline int mbx_write_end(struct file *file, loff_t pos,
 #endif
 }
 
+/*
+ * Shrinkers: 6.7 replaced register_shrinker()/unregister_shrinker() on a
+ * caller-owned struct by shrinker_alloc()/shrinker_register()/
+ * shrinker_free() ("mm: shrinker: remove old APIs"). mbx_shrinker_create()
+ * returns a registered shrinker or NULL.
+ */
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+static inline struct shrinker *
+mbx_shrinker_create(unsigned long (*count)(struct shrinker *,
+					   struct shrink_control *),
+		    unsigned long (*scan)(struct shrinker *,
+					  struct shrink_control *),
+		    const char *name)
+{
+#if MBX_KERNEL_AT_LEAST(6, 7)
+	struct shrinker *s = shrinker_alloc(0, "%s", name);
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+	return s;
+#else
+	struct shrinker *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+	return s;
+#endif
+}
+
+static inline void mbx_shrinker_destroy(struct shrinker *s)
+{
+	if (!s)
+		return;
+#if MBX_KERNEL_AT_LEAST(6, 7)
+	shrinker_free(s);
+#else
+	unregister_shrinker(s);
+	kfree(s);
+#endif
+}
+
 #endif /* MBX_COMPAT_H */

@@ -594,6 +594,8 @@ void mbx_link_locked(struct mbx_space *space, struct mbx_entry *entry);
 bool mbx_check_dead_locked(struct mbx_space *space, struct mbx_entry *entry);
 void mbx_space_show(struct seq_file *m, struct mbx_space *space);
 void mbx_spaces_count_names(unsigned long *counts, unsigned int nr);
+bool mbx_spaces_walk_trylock(void (*fn)(struct mbx_space *space, void *arg),
+			     void *arg);
 
 /* right.c */
 void mbx_right_release(struct mbx_right *right);
@@ -655,6 +657,8 @@ struct mbx_range *mbx_ool_dealloc_list(struct mbx_msg *msg, u32 *nr);
 void mbx_ool_deallocate(const struct mbx_range *r, u32 nr);
 
 /* ool_cache.c */
+int mbx_ool_shrinker_init(void);
+void mbx_ool_shrinker_exit(void);
 void mbx_ool_cache_init(struct mbx_ool_cache *cache);
 struct file *mbx_ool_cache_take(struct mbx_space *space, u32 size);
 void mbx_ool_cache_keep(struct mbx_space *space, struct file *file);

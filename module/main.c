@@ -242,11 +242,16 @@ static int __init mbx_init(void)
 		goto out_port_cache;
 	mbx_stats_init();
 	mbx_ool_init();
-	ret = misc_register(&mbx_misc);
+	ret = mbx_ool_shrinker_init();
 	if (ret)
 		goto out_stats;
+	ret = misc_register(&mbx_misc);
+	if (ret)
+		goto out_shrinker;
 	return 0;
 
+out_shrinker:
+	mbx_ool_shrinker_exit();
 out_stats:
 	mbx_ool_exit();
 	mbx_stats_exit();
@@ -263,6 +268,7 @@ static void __exit mbx_exit(void)
 	mbx_registry_exit();
 	mbx_limits_exit();
 	mbx_prio_exit();
+	mbx_ool_shrinker_exit();
 	mbx_ool_exit();
 	mbx_stats_exit();
 	mbx_entry_cache_exit();

@@ -22,12 +22,16 @@
  *
  * Costs: an idle space holds at most ool_cache_size bytes of page cache,
  * charged (as the files were) to the memory cgroup that first wrote them;
- * it is swappable like any shmem page and freed when the space is closed.
- * ool_cache_size=0 turns the cache off.
+ * it is swappable like any shmem page, freed when the space is closed, and
+ * given back under memory pressure by a shrinker that drops the idle files
+ * of every space (global reclaim and drop_caches; it is not memcg-aware,
+ * so a cgroup at its limit without swap does not reclaim them: lower
+ * ool_cache_size there). ool_cache_size=0 turns the cache off.
  *
  * Locking: cache->lock (spinlock) protects the array; it nests under no
  * other mailbox lock and nothing is taken under it. Files are put after
- * the lock is dropped.
+ * the lock is dropped. The shrinker walks the spaces under mbx_spaces_lock
+ * (trylock: it may run inside an allocation made with it held).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,6 +46,10 @@ static unsigned int mbx_ool_cache_size = 64U << 20;
 module_param_named(ool_cache_size, mbx_ool_cache_size, uint, 0444);
 MODULE_PARM_DESC(ool_cache_size,
 		 "Bytes of out-of-line memory files each space keeps for reuse (default 67108864, 0: none)");
+
+/* Pages of all files in all caches, idle or not (the shrinker's count). */
+static atomic_long_t mbx_ool_cached_pages = ATOMIC_LONG_INIT(0);
+static struct shrinker *mbx_ool_shrinker;
 
 void mbx_ool_cache_init(struct mbx_ool_cache *cache)
 {
@@ -70,6 +78,8 @@ static struct file *mbx_ool_cache_remove(struct mbx_ool_cache *cache,
 	struct file *file = cache->files[i];
 
 	cache->bytes -= mbx_ool_file_bytes(file);
+	atomic_long_sub(mbx_ool_file_bytes(file) >> PAGE_SHIFT,
+			&mbx_ool_cached_pages);
 	memmove(&cache->files[i], &cache->files[i + 1],
 		(cache->nr - i - 1) * sizeof(cache->files[0]));
 	cache->nr--;
@@ -129,6 +139,7 @@ void mbx_ool_cache_keep(struct mbx_space *space, struct file *file)
 		evicted[n++] = mbx_ool_cache_remove(cache, 0);
 	cache->files[cache->nr++] = file;
 	cache->bytes += bytes;
+	atomic_long_add(bytes >> PAGE_SHIFT, &mbx_ool_cached_pages);
 	spin_unlock(&cache->lock);
 	mbx_stat_add(MBX_STAT_OOL_CACHE_FILES, 1 - (long)n);
 	while (n)
@@ -143,4 +154,66 @@ void mbx_ool_cache_drop(struct mbx_space *space)
 	mbx_stat_add(MBX_STAT_OOL_CACHE_FILES, -(long)cache->nr);
 	while (cache->nr)
 		fput(mbx_ool_cache_remove(cache, cache->nr - 1));
+}
+
+struct mbx_ool_scan {
+	unsigned long want;		/* pages to free */
+	unsigned long freed;		/* pages freed */
+};
+
+/* Drop @space's idle cached files while the scan wants pages. */
+static void mbx_ool_cache_shrink(struct mbx_space *space, void *arg)
+{
+	struct mbx_ool_cache *cache = &space->ool_cache;
+	struct file *idle[MBX_OOL_CACHE];
+	struct mbx_ool_scan *scan = arg;
+	unsigned int i = 0, n = 0;
+
+	if (scan->freed >= scan->want)
+		return;
+	spin_lock(&cache->lock);
+	while (i < cache->nr && scan->freed < scan->want) {
+		if (!mbx_ool_file_idle(cache->files[i])) {
+			i++;
+			continue;
+		}
+		scan->freed += mbx_ool_file_bytes(cache->files[i]) >> PAGE_SHIFT;
+		idle[n++] = mbx_ool_cache_remove(cache, i);
+	}
+	spin_unlock(&cache->lock);
+	mbx_stat_add(MBX_STAT_OOL_CACHE_FILES, -(long)n);
+	while (n)
+		fput(idle[--n]);
+}
+
+static unsigned long mbx_ool_shrink_count(struct shrinker *s,
+					  struct shrink_control *sc)
+{
+	long pages = atomic_long_read(&mbx_ool_cached_pages);
+
+	return pages > 0 ? pages : SHRINK_EMPTY;
+}
+
+static unsigned long mbx_ool_shrink_scan(struct shrinker *s,
+					 struct shrink_control *sc)
+{
+	struct mbx_ool_scan scan = { .want = sc->nr_to_scan };
+
+	if (!mbx_spaces_walk_trylock(mbx_ool_cache_shrink, &scan))
+		return SHRINK_STOP;
+	return scan.freed;
+}
+
+int mbx_ool_shrinker_init(void)
+{
+	mbx_ool_shrinker = mbx_shrinker_create(mbx_ool_shrink_count,
+					       mbx_ool_shrink_scan,
+					       "mailbox-ool-cache");
+	return mbx_ool_shrinker ? 0 : -ENOMEM;
+}
+
+void mbx_ool_shrinker_exit(void)
+{
+	mbx_shrinker_destroy(mbx_ool_shrinker);
+	mbx_ool_shrinker = NULL;
 }

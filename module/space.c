@@ -384,6 +384,29 @@ bool mbx_check_dead_locked(struct mbx_space *space, struct mbx_entry *entry)
 	return true;
 }
 
+/**
+ * mbx_spaces_walk_trylock() - call @fn on every open space, if uncontended
+ * @fn: called with mbx_spaces_lock held (the space cannot be destroyed
+ *      meanwhile); may take space->lock and anything under it
+ * @arg: passed to @fn
+ *
+ * For the out-of-line cache's shrinker (ool_cache.c), which may run inside
+ * an allocation made with mbx_spaces_lock held: it never waits for it.
+ * Return: true if the walk ran.
+ */
+bool mbx_spaces_walk_trylock(void (*fn)(struct mbx_space *space, void *arg),
+			     void *arg)
+{
+	struct mbx_space *space;
+
+	if (!mutex_trylock(&mbx_spaces_lock))
+		return false;
+	list_for_each_entry(space, &mbx_spaces, link)
+		fn(space, arg);
+	mutex_unlock(&mbx_spaces_lock);
+	return true;
+}
+
 /*
  * Count the names of every open space by kind (MAILBOX_RIGHT_* order, a
  * name holding send and receive counts in both) into @counts[@nr]. For the

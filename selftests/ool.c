@@ -9,7 +9,8 @@
  * of the memory by port death, RCV_TOO_LARGE and process exit (the debugfs
  * ool_bytes counter); the sender's cache of idle files (reuse with only the
  * new bytes, never a file a mapping, a fork or a pipe still uses, a failed
- * send into a reused file, the cache dropped with the space) and huge pages.
+ * send into a reused file, the cache dropped with the space, idle files
+ * given back to reclaim) and huge pages.
  */
 #include "issue4_test.h"
 
@@ -887,6 +888,45 @@ TEST_F(mailbox, a_failed_send_into_a_reused_region_keeps_nothing)
 	p = pass(_metadata, self, src, 2 * PG, 2);
 	munmap(p, 2 * PG);
 	munmap(src, 2 * PG);
+}
+
+/* Run every shrinker (vm.drop_caches = 2); false if not allowed. */
+static bool drop_slab_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, "2", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+TEST_F(mailbox, reclaim_drops_the_idle_cached_files_and_keeps_the_mapped_ones)
+{
+	unsigned char *src = map(3 * PG), *p;
+
+	ASSERT_NE(NULL, src);
+	pin_to_this_cpu();
+	p = pass(_metadata, self, src, 2 * PG, 1);
+	ASSERT_EQ(0, munmap(p, 2 * PG));
+	/* Still mapped by the receiver: in the cache, not idle. */
+	p = pass(_metadata, self, src, 3 * PG, 2);
+	EXPECT_EQ(2, stat_of("ool_cache_files"));
+	if (!drop_slab_caches())
+		SKIP(munmap(p, 3 * PG); munmap(src, 3 * PG); return,
+		     "cannot write /proc/sys/vm/drop_caches");
+	EXPECT_EQ(1, stat_of("ool_cache_files"));
+	EXPECT_TRUE(same(p, 3 * PG, 2));
+	ASSERT_EQ(0, munmap(p, 3 * PG));
+	ASSERT_TRUE(drop_slab_caches());
+	EXPECT_EQ(0, stat_of("ool_cache_files"));
+	/* The cache works on. */
+	p = pass(_metadata, self, src, 3 * PG, 3);
+	EXPECT_EQ(1, stat_of("ool_cache_files"));
+	munmap(p, 3 * PG);
+	munmap(src, 3 * PG);
 }
 
 /* Kilobytes of @field (an smaps line) in the mapping that holds @p. */
