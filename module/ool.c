@@ -11,17 +11,18 @@
  * as the ioctl.
  *
  * Out-of-line memory (struct mbx_ool, msg->ool[]): at send, each
- * descriptor's bytes are copied once into a new unlinked shmem file, whose
- * pages are charged to the sender's memory cgroup (shmem charges the
- * current task). The message owns one reference on each file and drops it
- * when it is freed (received or destroyed). At receive the file is mapped
+ * descriptor's bytes are copied once into an unlinked shmem file (an idle
+ * one of the sender's cache, ool_cache.c, or a new one), whose pages are
+ * charged to the sender's memory cgroup (shmem charges the current task).
+ * The message owns one reference on each file and drops it when it is
+ * freed (received or destroyed). At receive the file is mapped
  * MAP_PRIVATE into the receiver: its pages are the page cache pages the
  * sender's bytes were copied into (no second copy), and the receiver's
  * writes copy on write. The mapping holds its own file reference; the file
- * goes away when the receiver unmaps it (and every fork of the mapping is
- * gone). Mapping happens with no lock held (it takes mmap_lock), before the
- * message's rights are copied out, so a failed mapping can put the message
- * back with nothing lost.
+ * goes away (or becomes idle in the sender's cache) when the receiver
+ * unmaps it and every fork of the mapping is gone. Mapping happens with no
+ * lock held (it takes mmap_lock), before the message's rights are copied
+ * out, so a failed mapping can put the message back with nothing lost.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
