@@ -566,6 +566,14 @@ TEST_F(mailbox, several_blocked_senders_all_get_through)
 
 /* MAILBOX_PORT_FLAG_BATCH_WAKE. */
 
+/* A full port (4 of 4 queued) with MAILBOX_PORT_FLAG_BATCH_WAKE. */
+static int batch_wake_full_port(int fd, __u32 *port)
+{
+	int err = full_port(fd, port, 4, 4);
+
+	return err ? err : mb_set_port_flags(fd, *port, MAILBOX_PORT_FLAG_BATCH_WAKE);
+}
+
 TEST_F(mailbox, batch_wake_lets_blocked_senders_sleep_until_the_queue_is_half_empty)
 {
 	struct mailbox_msg_header h;
@@ -573,8 +581,7 @@ TEST_F(mailbox, batch_wake_lets_blocked_senders_sleep_until_the_queue_is_half_em
 	int i;
 	__u32 port;
 
-	ASSERT_EQ(0, full_port(self->fd, &port, 4, 4));
-	ASSERT_EQ(0, mb_set_port_flags(self->fd, port, MAILBOX_PORT_FLAG_BATCH_WAKE));
+	ASSERT_EQ(0, batch_wake_full_port(self->fd, &port));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, mb_async_send(&a[i], self->fd, port, MAILBOX_MSG_TYPE_COPY_SEND,
 					   0, 0, 100 + i, 0, 0));
@@ -602,8 +609,7 @@ TEST_F(mailbox, clearing_batch_wake_wakes_a_sleeping_sender_when_there_is_room)
 	struct mb_async a;
 	__u32 port;
 
-	ASSERT_EQ(0, full_port(self->fd, &port, 4, 4));
-	ASSERT_EQ(0, mb_set_port_flags(self->fd, port, MAILBOX_PORT_FLAG_BATCH_WAKE));
+	ASSERT_EQ(0, batch_wake_full_port(self->fd, &port));
 	ASSERT_EQ(0, mb_async_send(&a, self->fd, port, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0,
 				   7, 0, 0));
 	mb_pause();
@@ -622,8 +628,7 @@ TEST_F(mailbox, a_batch_wake_sender_whose_timeout_ends_with_room_sends)
 	struct mb_async a;
 	__u32 port;
 
-	ASSERT_EQ(0, full_port(self->fd, &port, 4, 4));
-	ASSERT_EQ(0, mb_set_port_flags(self->fd, port, MAILBOX_PORT_FLAG_BATCH_WAKE));
+	ASSERT_EQ(0, batch_wake_full_port(self->fd, &port));
 	ASSERT_EQ(0, mb_async_send(&a, self->fd, port, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0,
 				   7, MAILBOX_MSG_SEND_TIMEOUT, 300 * MB_MSEC));
 	mb_pause();
