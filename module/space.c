@@ -23,8 +23,9 @@
  * whose generation would wrap (0xff) is not kept, so it comes back only
  * from the cyclic allocator: a freed name still comes back only after the
  * whole index range has been used. One removed entry is kept in @spare for
- * the next name, so the per-call name costs neither an allocation nor a
- * new xarray node. A stale name thus soon names another right (as in
+ * the next name, and the indices on @free_names stay reserved in the
+ * xarray, so the per-call name costs neither an allocation nor a new
+ * xarray node. A stale name thus soon names another right (as in
  * Mach); the kill storm (selftests/stress.c) acts on random live names
  * for that reason. (Reuse was withdrawn for a while: it made a lost
  * dead-name request, notify.c, show within seconds of storm.)
@@ -242,7 +243,8 @@ static void mbx_unlink_locked(struct mbx_space *space, struct mbx_entry *entry)
 
 /*
  * Name @entry with the newest index on @free_names, its generation bumped.
- * An index taken meanwhile (by a name chosen with INSERT_RIGHT) is skipped.
+ * The index is reserved in the table (see mbx_free_name_locked()), so the
+ * store overwrites the reservation in place and allocates nothing.
  * Return: true if named.
  */
 static bool mbx_reuse_name_locked(struct mbx_space *space,
@@ -252,21 +254,54 @@ static bool mbx_reuse_name_locked(struct mbx_space *space,
 		u32 old = space->free_names[--space->nr_free];
 		u32 name = old + 1;	/* the generation byte: never wraps */
 
-		if (!xa_insert(&space->names, MAILBOX_NAME_INDEX(name), entry,
-			       GFP_KERNEL_ACCOUNT)) {
+		if (!xa_is_err(xa_store(&space->names, MAILBOX_NAME_INDEX(name),
+					entry, GFP_KERNEL_ACCOUNT))) {
 			entry->name = name;
 			return true;
 		}
+		xa_erase(&space->names, MAILBOX_NAME_INDEX(name));
 	}
 	return false;
 }
 
-/* Remember the name of a removed entry for mbx_reuse_name_locked(). */
+/*
+ * Take a name's index off @free_names, for INSERT_RIGHT choosing a name
+ * whose index is reserved there. Return: true if it was there.
+ */
+static bool mbx_unfree_index_locked(struct mbx_space *space, u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < space->nr_free; i++) {
+		if (MAILBOX_NAME_INDEX(space->free_names[i]) != index)
+			continue;
+		memmove(&space->free_names[i], &space->free_names[i + 1],
+			(space->nr_free - i - 1) * sizeof(space->free_names[0]));
+		space->nr_free--;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Take a removed entry's name out of the table. One kept for
+ * mbx_reuse_name_locked() stays reserved (xa_store() of NULL in an
+ * allocating xarray leaves a zero entry: loads see NULL, iteration skips
+ * it, the allocator does not hand it out), so its xarray node lives on:
+ * erasing it would free the node whenever the name was the node's only
+ * entry - an RPC server's reply name, once the cyclic allocator had moved
+ * past index 63 - and every call would allocate, zero and RCU-free one.
+ */
 static void mbx_free_name_locked(struct mbx_space *space, u32 name)
 {
+	u32 index = MAILBOX_NAME_INDEX(name);
+
 	/* Generation 0xff would wrap: leave the index to xa_alloc_cyclic(). */
-	if ((name & 0xff) == 0xff || space->nr_free >= MBX_FREE_NAMES)
+	if ((name & 0xff) == 0xff || space->nr_free >= MBX_FREE_NAMES) {
+		xa_erase(&space->names, index);
 		return;
+	}
+	xa_store(&space->names, index, NULL, 0);
 	space->free_names[space->nr_free++] = name;
 }
 
@@ -303,6 +338,10 @@ int mbx_insert_locked(struct mbx_space *space, struct mbx_entry *entry,
 	if (name != MAILBOX_PORT_NULL) {
 		ret = xa_insert(&space->names, index, entry,
 				GFP_KERNEL_ACCOUNT);
+		/* A reserved index is free to choose: it leaves the list. */
+		if (ret == -EBUSY && mbx_unfree_index_locked(space, index))
+			ret = xa_err(xa_store(&space->names, index, entry,
+					      GFP_KERNEL_ACCOUNT));
 		if (ret == -EBUSY)
 			ret = -EEXIST;
 		if (ret)
@@ -338,7 +377,6 @@ void mbx_remove_locked(struct mbx_space *space, struct mbx_entry *entry)
 	mbx_request_entry_gone_locked(space, entry);
 	mbx_prio_entry_gone_locked(entry);
 	mbx_unlink_locked(space, entry);
-	xa_erase(&space->names, MAILBOX_NAME_INDEX(entry->name));
 	mbx_free_name_locked(space, entry->name);
 	space->nr_names--;
 	mbx_uncharge_name(space);

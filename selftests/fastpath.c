@@ -84,6 +84,96 @@ TEST_F(mailbox, reused_index_is_left_before_its_generation_wraps)
 			ASSERT_NE(names[i], names[j]);
 }
 
+/*
+ * A removed name kept for reuse keeps its index reserved: INSERT_RIGHT may
+ * still choose a name with that index (the reservation gives way), and the
+ * index is then not handed out a second time.
+ */
+TEST_F(mailbox, a_name_chosen_over_a_reserved_index_takes_it)
+{
+	__u32 keep, old, chosen, n;
+
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &keep));
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &old));
+	ASSERT_EQ(0, mb_destroy(self->fd, old));
+	chosen = (INDEX(old) << 8) | 0x42;
+	n = chosen;
+	ASSERT_EQ(0, mb_insert(self->fd, MAILBOX_SPACE_SELF, &n, keep,
+			       MAILBOX_MSG_TYPE_MAKE_SEND_ONCE));
+	ASSERT_EQ(chosen, n);
+	EXPECT_EQ(MAILBOX_PORT_TYPE_SEND_ONCE, mb_type_bits(self->fd, chosen));
+	/* The next name is a new index, not the one just taken. */
+	ASSERT_EQ(0, mb_allocate(self->fd, MAILBOX_RIGHT_DEAD_NAME, &n));
+	EXPECT_NE(INDEX(old), INDEX(n));
+	EXPECT_EQ(3, name_count(self->fd));
+	/* A taken index stays taken. */
+	n = (INDEX(old) << 8) | 0x43;
+	EXPECT_EQ(EEXIST, mb_insert(self->fd, MAILBOX_SPACE_SELF, &n, keep,
+				    MAILBOX_MSG_TYPE_MAKE_SEND_ONCE));
+	EXPECT_EQ(0, mb_deallocate(self->fd, chosen));
+}
+
+/* Lines of @text containing @what. */
+static int count_lines(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/*
+ * Regression: a removed name kept for reuse was erased from the xarray, so
+ * when it was alone in its xarray node (an RPC server's reply name once the
+ * cyclic allocator had passed index 63) every name made and removed
+ * allocated a node and freed it through RCU. Counted with the
+ * kmem_cache_alloc tracepoint (the node comes from xas_alloc()).
+ */
+TEST_F(mailbox, reused_name_alone_in_its_node_allocates_no_node)
+{
+	enum { N = 70, ROUNDS = 100 };
+	char filter[64], path[256], *text;
+	const char *tr = tracefs();
+	__u32 names[N], n;
+	int i, allocs;
+
+	if (!tr)
+		SKIP(return, "no tracefs (kernel without CONFIG_TRACING)");
+	snprintf(path, sizeof(path), "%s/events/kmem/kmem_cache_alloc/enable", tr);
+	if (access(path, W_OK))
+		SKIP(return, "no kmem_cache_alloc tracepoint");
+
+	/* Indices 1..70; the last four removed (70..67) are kept for reuse. */
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, mb_allocate(self->fd, MAILBOX_RIGHT_DEAD_NAME,
+					 &names[i]));
+	ASSERT_EQ(N, INDEX(names[N - 1]));
+	for (i = N - 1; i > 0; i--)
+		ASSERT_EQ(0, mb_deallocate(self->fd, names[i]));
+
+	snprintf(filter, sizeof(filter), "common_pid == %d", getpid());
+	ASSERT_EQ(0, write_file(tr, "events/kmem/kmem_cache_alloc/filter", filter));
+	ASSERT_EQ(0, write_file(tr, "trace", ""));
+	ASSERT_EQ(0, write_file(tr, "events/kmem/kmem_cache_alloc/enable", "1"));
+	ASSERT_EQ(0, write_file(tr, "tracing_on", "1"));
+	for (i = 0; i < ROUNDS; i++) {
+		ASSERT_EQ(0, mb_allocate(self->fd, MAILBOX_RIGHT_DEAD_NAME, &n));
+		ASSERT_LE(64, INDEX(n));	/* in the node of 64..127 */
+		ASSERT_EQ(0, mb_deallocate(self->fd, n));
+	}
+	write_file(tr, "events/kmem/kmem_cache_alloc/enable", "0");
+	write_file(tr, "events/kmem/kmem_cache_alloc/filter", "0");
+	text = slurp(strcat(strcpy(path, tr), "/trace"));
+	ASSERT_NE(NULL, text);
+	allocs = count_lines(text, "call_site=xas_alloc");
+	EXPECT_GT(5, allocs) TH_LOG("%d xarray nodes allocated in %d rounds",
+				    allocs, ROUNDS);
+	free(text);
+	write_file(tr, "trace", "");
+	EXPECT_EQ(1, name_count(self->fd));
+}
+
 struct req {
 	struct mailbox_msg_header h;
 	__u32 seq;

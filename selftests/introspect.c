@@ -14,7 +14,6 @@
  */
 #include "mailbox_test.h"
 
-#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
@@ -34,39 +33,6 @@ FIXTURE_SETUP(mailbox)
 FIXTURE_TEARDOWN(mailbox)
 {
 	close(self->fd);
-}
-
-/* The whole of a (proc, debugfs, tracefs) text file; NULL if unreadable. */
-static char *slurp(const char *path)
-{
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (!buf || fd < 0) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = 0;
-	return buf;
 }
 
 static char *fdinfo_of(pid_t pid, int fd)
@@ -544,41 +510,6 @@ TEST_F(mailbox, registry_debugfs_lists_services)
 }
 
 /* --- tracepoints ------------------------------------------------------- */
-
-/* The tracefs root, mounting it if need be; NULL if the kernel has none. */
-static const char *tracefs(void)
-{
-	static const char * const dirs[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	char path[128];
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/trace", dirs[i]);
-		if (!access(path, W_OK))
-			return dirs[i];
-	}
-	if (!mount("tracefs", dirs[0], "tracefs", 0, NULL) &&
-	    !access("/sys/kernel/tracing/trace", W_OK))
-		return dirs[0];
-	return NULL;
-}
-
-static int write_file(const char *dir, const char *file, const char *text)
-{
-	char path[256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		ret = errno;
-	close(fd);
-	return ret;
-}
 
 /* The first line of @text containing every one of @a, @b, copied. */
 static bool find_line(const char *text, const char *a, const char *b,
