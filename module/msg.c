@@ -134,13 +134,19 @@ void mbx_msg_free(struct mbx_msg *msg)
 {
 	u32 k;
 
-	mbx_right_release(&msg->dest);
-	mbx_right_release(&msg->reply);
+	/* The NULL tests spare a plain message's path a call each. */
+	if (msg->dest.port)
+		mbx_right_release(&msg->dest);
+	if (msg->reply.port)
+		mbx_right_release(&msg->reply);
 	for (k = 0; k < msg->nr_rights; k++)
 		mbx_right_release(&msg->rights[k]);
-	kvfree(msg->rights);
-	mbx_ool_release(msg);
-	put_pid(msg->pid);
+	if (msg->rights)
+		kvfree(msg->rights);
+	if (msg->ool)
+		mbx_ool_release(msg);
+	if (msg->pid)
+		put_pid(msg->pid);
 	mbx_uncharge_msg(msg);
 	mbx_stat_add(MBX_STAT_MESSAGES, -1);
 	mbx_stat_add(MBX_STAT_MESSAGE_BYTES, -(long)msg->size);

@@ -26,18 +26,8 @@
 #include "internal.h"
 #include "trace.h"
 
-/*
- * Per-CPU counters: every message changes several of them, and one shared
- * cache line bouncing between the CPUs of a sender and a receiver costs
- * more than the rest of a small message's bookkeeping. A counter is the
- * sum over the possible CPUs (one CPU's part may be negative); a reader
- * racing with updates sees some of them, as with the atomics before.
- */
-struct mbx_stats_pcpu {
-	long v[MBX_STAT_NR];
-};
-
-static DEFINE_PER_CPU(struct mbx_stats_pcpu, mbx_stats);
+/* Per-CPU counters (internal.h, mbx_stat_add()). */
+DEFINE_PER_CPU(struct mbx_stats_pcpu, mbx_stats);
 static struct dentry *mbx_debugfs_dir;
 
 static atomic64_t mbx_object_ids = ATOMIC64_INIT(0);
@@ -89,11 +79,6 @@ static const char * const mbx_name_kinds[] = {
 	"names_send", "names_receive", "names_send_once", "names_port_set",
 	"names_dead",
 };
-
-void mbx_stat_add(enum mbx_stat stat, long delta)
-{
-	this_cpu_add(mbx_stats.v[stat], delta);
-}
 
 /* A port's or port set's id: 1, 2, 3... never reused while loaded. */
 u64 mbx_new_object_id(void)
