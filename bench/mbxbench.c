@@ -147,6 +147,28 @@ static long ctxsw(pid_t pid, const char *key)
 	return v;
 }
 
+/* User + system CPU time of @pid so far, in ns (clock-tick resolution). */
+static double cpu_ns(pid_t pid)
+{
+	unsigned long ut = 0, st = 0;
+	char path[64], line[1024], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f)) {
+		/* After "(comm)": state is field 3, utime 14, stime 15. */
+		p = strrchr(line, ')');
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				&ut, &st) != 2)
+			ut = st = 0;
+	}
+	fclose(f);
+	return (double)(ut + st) * 1e9 / sysconf(_SC_CLK_TCK);
+}
+
 static long csw_total(pid_t pid)
 {
 	return ctxsw(pid, "voluntary_ctxt_switches") +
@@ -229,6 +251,22 @@ static void mbx_qlimit(int fd, __u32 port, __u32 q)
 
 	if (ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, &a))
 		die("SET_ATTR qlimit %u", q);
+}
+
+/*
+ * The receive busy-poll budget of mailbox_spin: about a round trip's
+ * length under TCG with the peer on the other CPU (~20 us), doubled.
+ */
+#define SPIN_US		50
+
+/* MAILBOX_ATTR_SPIN on @port; 0 or the errno (older module: EINVAL). */
+static int mbx_spin(int fd, __u32 port, __u32 us)
+{
+	struct mailbox_port_attr a = {
+		.name = port, .flags = MAILBOX_ATTR_SPIN, .spin_us = us,
+	};
+
+	return ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, &a) ? errno : 0;
 }
 
 /* A new space with a send right to @svc (a receive right in @srv_fd). */
@@ -444,10 +482,12 @@ static int binder_call(struct binder *b, void *data, size_t n,
 
 /* ---- the RPC peers (figure 1, 2, 7) --------------------------------------- */
 
+/* mailbox_spin: mailbox with a MAILBOX_ATTR_SPIN budget on both ports. */
 enum peer_kind { P_MAILBOX, P_PIPE, P_SEQPACKET, P_MQUEUE, P_EVENTFD,
-		 P_FUTEX, P_BINDER, P_NR };
+		 P_FUTEX, P_BINDER, P_MAILBOX_SPIN, P_NR };
 static const char *const peer_name[P_NR] = {
 	"mailbox", "pipe", "seqpacket", "mqueue", "eventfd", "futex", "binder",
+	"mailbox_spin",
 };
 /*
  * Syscalls per round trip, both sides, by construction of the loops below;
@@ -455,7 +495,7 @@ static const char *const peer_name[P_NR] = {
  * BC_REPLY's BR_TRANSACTION_COMPLETE ends the read before the next
  * transaction arrives).
  */
-static const int peer_syscalls[P_NR] = { 2, 4, 4, 4, 4, 4, 0 };
+static const int peer_syscalls[P_NR] = { 2, 4, 4, 4, 4, 4, 0, 2 };
 
 struct peer {
 	enum peer_kind kind;
@@ -514,9 +554,18 @@ static int peer_setup(struct peer *p, enum peer_kind kind, size_t size)
 	p->kind = kind;
 	switch (kind) {
 	case P_MAILBOX:
+	case P_MAILBOX_SPIN:
 		srv_fd = mbx_open();
 		svc = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
 		p->mc = mbx_connect(srv_fd, svc);
+		if (kind == P_MAILBOX_SPIN &&
+		    (mbx_spin(srv_fd, svc, SPIN_US) ||
+		     mbx_spin(p->mc.fd, p->mc.reply, SPIN_US))) {
+			fprintf(stderr, "mbxbench: no MAILBOX_ATTR_SPIN\n");
+			close(p->mc.fd);
+			close(srv_fd);
+			return -1;
+		}
 		break;
 	case P_PIPE:
 		if (pipe(c2s) || pipe(s2c))
@@ -562,6 +611,7 @@ static int peer_setup(struct peer *p, enum peer_kind kind, size_t size)
 		close(ready[0]);
 		switch (kind) {
 		case P_MAILBOX:
+		case P_MAILBOX_SPIN:
 			close(p->mc.fd);
 			mbx_serve(srv_fd, svc);
 			break;
@@ -606,7 +656,7 @@ static int peer_setup(struct peer *p, enum peer_kind kind, size_t size)
 		_exit(0);
 	}
 	close(ready[1]);
-	if (kind == P_MAILBOX)
+	if (kind == P_MAILBOX || kind == P_MAILBOX_SPIN)
 		close(srv_fd);
 	if (kind == P_BINDER) {
 		if (read(ready[0], &c, 1) != 1 || c != 'R' || binder_open(&p->b)) {
@@ -628,6 +678,7 @@ static void peer_call(struct peer *p, char *buf, size_t size)
 
 	switch (p->kind) {
 	case P_MAILBOX:
+	case P_MAILBOX_SPIN:
 		mbx_call(&p->mc, buf, size);
 		break;
 	case P_PIPE:
@@ -668,6 +719,7 @@ static void peer_teardown(struct peer *p)
 	waitpid(p->server, NULL, 0);
 	switch (p->kind) {
 	case P_MAILBOX:
+	case P_MAILBOX_SPIN:
 		close(p->mc.fd);
 		break;
 	case P_PIPE:
@@ -702,6 +754,7 @@ static void fig_rpc(void)
 	static uint64_t lat[100000];
 	struct peer peers[P_NR];
 	double p50[P_NR][16], p99[P_NR][16], csw[P_NR][16], sysc[P_NR][16];
+	double cpu[P_NR][16];
 	const char *mode[2] = { "pinned", "unpinned" };
 
 	for (int k = 0; k < P_NR; k++) {
@@ -724,6 +777,7 @@ static void fig_rpc(void)
 			for (int k = 0; k < P_NR; k++) {
 				struct peer *p = &peers[k];
 				long c0, s0, b0;
+				double u0, t0;
 
 				if (!p->ok)
 					continue;
@@ -732,12 +786,17 @@ static void fig_rpc(void)
 				b0 = binder_cli_ioctls + *binder_srv_ioctls;
 				c0 = csw_total(getpid());
 				s0 = csw_total(p->server);
+				u0 = cpu_ns(getpid()) + cpu_ns(p->server);
+				t0 = now_ns();
 				for (int i = 0; i < iters; i++) {
 					uint64_t t = now_ns();
 
 					peer_call(p, buf, MSG_BYTES);
 					lat[i] = now_ns() - t;
 				}
+				/* CPU time both sides used, per unit of elapsed time. */
+				cpu[k][r] = (cpu_ns(getpid()) + cpu_ns(p->server) - u0) /
+					    (now_ns() - t0);
 				csw[k][r] = (double)(csw_total(getpid()) - c0 +
 						     csw_total(p->server) - s0) / iters;
 				sysc[k][r] = k == P_BINDER ?
@@ -766,6 +825,8 @@ static void fig_rpc(void)
 			result("rpc", mode[m], peer_name[k], "ctxsw_per_rt", c);
 			result("rpc", mode[m], peer_name[k], "syscalls_per_rt",
 			       median(sysc[k], rounds));
+			result("rpc", mode[m], peer_name[k], "cpus_busy",
+			       median(cpu[k], rounds));
 			p50[k][0] = a;
 		}
 		for (int k = 0; k < P_NR; k++) {
@@ -780,6 +841,10 @@ static void fig_rpc(void)
 			if (k != P_MAILBOX && peers[P_MAILBOX].ok)
 				result("rpc", mode[m], peer_name[k], "mailbox_ratio",
 				       p50[P_MAILBOX][0] / p50[k][0]);
+			if (k != P_MAILBOX_SPIN && peers[P_MAILBOX_SPIN].ok)
+				result("rpc", mode[m], peer_name[k],
+				       "mailbox_spin_ratio",
+				       p50[P_MAILBOX_SPIN][0] / p50[k][0]);
 		}
 	}
 	pin(0, -1);
@@ -851,13 +916,17 @@ static void fig_rpc_size(void)
  * S_MAILBOX_BATCH_SEND: the senders batch too (BATCH sends per call).
  * S_MAILBOX_WAKE, S_MAILBOX_BATCH_SEND_WAKE: as S_MAILBOX and
  * S_MAILBOX_BATCH_SEND on a port with MAILBOX_PORT_FLAG_BATCH_WAKE.
+ * S_MAILBOX_SPIN, S_MAILBOX_BATCH_SEND_SPIN: as S_MAILBOX and
+ * S_MAILBOX_BATCH_SEND_WAKE with a MAILBOX_ATTR_SPIN budget (SPIN_US).
  */
 enum stream_kind { S_MAILBOX, S_PIPE, S_SEQPACKET, S_MQUEUE, S_MAILBOX_BATCH,
 		   S_MAILBOX_BATCH_SEND, S_MAILBOX_WAKE,
-		   S_MAILBOX_BATCH_SEND_WAKE, S_NR };
+		   S_MAILBOX_BATCH_SEND_WAKE, S_MAILBOX_SPIN,
+		   S_MAILBOX_BATCH_SEND_SPIN, S_NR };
 static const char *const stream_name[S_NR] = {
 	"mailbox", "pipe", "seqpacket", "mqueue", "mailbox_batch",
 	"mailbox_batch_send", "mailbox_wake", "mailbox_batch_send_wake",
+	"mailbox_spin", "mailbox_batch_send_spin",
 };
 
 #define BATCH		16
@@ -934,9 +1003,12 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 	mqd_t mq = -1;
 	uint64_t t0, t1;
 	char name[32];
+	bool spin = kind == S_MAILBOX_SPIN || kind == S_MAILBOX_BATCH_SEND_SPIN;
 	bool batch_send = kind == S_MAILBOX_BATCH_SEND ||
-			  kind == S_MAILBOX_BATCH_SEND_WAKE;
-	bool wake = kind == S_MAILBOX_WAKE || kind == S_MAILBOX_BATCH_SEND_WAKE;
+			  kind == S_MAILBOX_BATCH_SEND_WAKE ||
+			  kind == S_MAILBOX_BATCH_SEND_SPIN;
+	bool wake = kind == S_MAILBOX_WAKE || kind == S_MAILBOX_BATCH_SEND_WAKE ||
+		    kind == S_MAILBOX_BATCH_SEND_SPIN;
 
 	switch (kind) {
 	case S_MAILBOX:
@@ -944,12 +1016,15 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 	case S_MAILBOX_BATCH_SEND:
 	case S_MAILBOX_WAKE:
 	case S_MAILBOX_BATCH_SEND_WAKE:
+	case S_MAILBOX_SPIN:
+	case S_MAILBOX_BATCH_SEND_SPIN:
 		srv_fd = mbx_open();
 		/* A module without what the kind needs (bench/ab): n/a. */
 		if ((kind == S_MAILBOX_BATCH &&
 		     ioctl(srv_fd, MAILBOX_IOC_MSG_BATCH, NULL) && errno == ENOTTY) ||
 		    (batch_send && !mbx_has(srv_fd, MAILBOX_FEATURE_BATCH_SEND)) ||
-		    (wake && !mbx_has(srv_fd, MAILBOX_FEATURE_BATCH_WAKE))) {
+		    (wake && !mbx_has(srv_fd, MAILBOX_FEATURE_BATCH_WAKE)) ||
+		    (spin && !mbx_has(srv_fd, MAILBOX_FEATURE_SPIN))) {
 			close(srv_fd);
 			return -1;
 		}
@@ -964,6 +1039,8 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 			if (ioctl(srv_fd, MAILBOX_IOC_PORT_SET_ATTR, &a))
 				die("SET_ATTR BATCH_WAKE");
 		}
+		if (spin && mbx_spin(srv_fd, port, SPIN_US))
+			die("SET_ATTR SPIN");
 		break;
 	case S_PIPE:
 		if (pipe(fd))
@@ -1022,12 +1099,14 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 				case S_MAILBOX:
 				case S_MAILBOX_BATCH:
 				case S_MAILBOX_WAKE:
+				case S_MAILBOX_SPIN:
 					if (mbx_msg(c.fd, MAILBOX_MSG_SEND, buf,
 						    size, NULL, 0, 0))
 						_exit(1);
 					break;
 				case S_MAILBOX_BATCH_SEND:
-				case S_MAILBOX_BATCH_SEND_WAKE: {
+				case S_MAILBOX_BATCH_SEND_WAKE:
+				case S_MAILBOX_BATCH_SEND_SPIN: {
 					long n = count - i < BATCH ?
 						 count - i : BATCH;
 
@@ -1060,6 +1139,7 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 		switch (kind) {
 		case S_MAILBOX:
 		case S_MAILBOX_WAKE:
+		case S_MAILBOX_SPIN:
 			if (mbx_msg(srv_fd, MAILBOX_MSG_RCV, NULL, 0, buf,
 				    MAXBUF, port))
 				die("mailbox receive");
@@ -1067,6 +1147,7 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
 		case S_MAILBOX_BATCH:
 		case S_MAILBOX_BATCH_SEND:
 		case S_MAILBOX_BATCH_SEND_WAKE:
+		case S_MAILBOX_BATCH_SEND_SPIN:
 			/* size * BATCH <= MAXBUF for the 64-byte figure */
 			i += mbx_rcv_batch(srv_fd, port, buf, size) - 1;
 			break;
@@ -1105,7 +1186,9 @@ static double stream_run(enum stream_kind kind, int nsend, long count,
  * Figure 3: one-way throughput, 64 B, 1 and 4 senders; mailbox_batch is
  * mailbox received BATCH messages per MAILBOX_IOC_MSG_BATCH call,
  * mailbox_batch_send the same with each sender sending BATCH per call, the
- * _wake variants the same on a port with MAILBOX_PORT_FLAG_BATCH_WAKE.
+ * _wake variants the same on a port with MAILBOX_PORT_FLAG_BATCH_WAKE,
+ * mailbox_spin and mailbox_batch_send_spin mailbox and
+ * mailbox_batch_send_wake with a receive spin budget.
  * Every mailbox variant gets a "<variant>_ratio" to every kind. A run is
  * 20 * iters messages (40 000 by default): at 10 000 a run lasted ~0.1 s
  * with 4 senders, the pipe's 64 KiB buffer and the first scheduler time
@@ -1117,7 +1200,8 @@ static void fig_throughput(void)
 	const enum stream_kind ks[] = { S_MAILBOX, S_PIPE, S_MQUEUE,
 					S_MAILBOX_BATCH, S_MAILBOX_BATCH_SEND,
 					S_MAILBOX_WAKE,
-					S_MAILBOX_BATCH_SEND_WAKE };
+					S_MAILBOX_BATCH_SEND_WAKE, S_MAILBOX_SPIN,
+					S_MAILBOX_BATCH_SEND_SPIN };
 	const int nk = sizeof(ks) / sizeof(ks[0]);
 	double v[sizeof(ks) / sizeof(ks[0])][16], c[sizeof(ks) / sizeof(ks[0])][16];
 

@@ -140,6 +140,7 @@ extern unsigned int mbx_qlimit_max;
 extern unsigned int mbx_max_names;
 extern unsigned int mbx_max_services;
 extern unsigned int mbx_max_ool_size;
+extern unsigned int mbx_spin_max_us;
 
 /* Per-user limits (limits.c), writable at run time: READ_ONCE them. */
 extern unsigned int mbx_max_ports_per_user;
@@ -209,6 +210,9 @@ struct mbx_port_ext {
 	/* Port set membership (pset.c), see "Locking" above. */
 	struct mbx_pset *pset;		/* ref held while a member, or NULL */
 	u32 member_name;		/* receive right's name, while a member */
+	u32 spin_us;			/* (READ_ONCE ok) receive busy-poll
+					 * budget, MAILBOX_ATTR_SPIN (spin.c)
+					 */
 	u8 ready_prio;			/* (port->lock and pset->lock) priority
 					 * of the first message, while on the
 					 * set's ready list
@@ -300,7 +304,7 @@ struct mbx_pset {
 	refcount_t ref;			/* (atomic) */
 	u64 id;				/* (set at init) module-unique, stats.c */
 	spinlock_t lock;
-	bool active;			/* (protected by @lock) */
+	bool active;			/* (protected by @lock; READ_ONCE ok) */
 	struct list_head members;	/* (protected by @lock) */
 	struct list_head ready;		/* (protected by @lock) oldest first */
 	u32 nmembers;			/* (protected by @lock) */
@@ -308,6 +312,9 @@ struct mbx_pset {
 	u32 gen;			/* (protected by @lock) bumped for every
 					 * message made ready on a member
 					 * (selective receive, pset.c)
+					 */
+	u32 spin_us;			/* (READ_ONCE ok) receive busy-poll
+					 * budget, MAILBOX_ATTR_SPIN (spin.c)
 					 */
 	wait_queue_head_t wait;		/* set receivers (exclusive), pollers */
 };
@@ -549,6 +556,8 @@ enum mbx_stat {
 	MBX_STAT_TOTAL_SEND_TIMEOUTS,
 	MBX_STAT_TOTAL_RECEIVE_TIMEOUTS,
 	MBX_STAT_TOTAL_OOL_CACHE_HITS,
+	MBX_STAT_TOTAL_SPINS,
+	MBX_STAT_TOTAL_SPIN_HITS,
 	MBX_STAT_NR,
 };
 
@@ -590,7 +599,6 @@ static inline struct mbx_port *mbx_port_get(struct mbx_port *port)
 }
 
 void mbx_port_destroy(struct mbx_port *port);
-struct mbx_port *mbx_receive_port(struct mbx_space *space, u32 name);
 int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg);
 int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg);
 
@@ -725,6 +733,11 @@ struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, struct mbx_msg *msg,
 				   u32 *seqno, struct list_head *fire);
 void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire);
 void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync);
+/* spin.c */
+bool mbx_spin(const struct list_head *list, const bool *active,
+	      struct mbx_space *const *owner, const struct mbx_space *space,
+	      u32 us, const struct mbx_timeout *t);
+
 int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 		    const struct mbx_timeout *t);
 struct mbx_msg *mbx_rcv_find_locked(struct mbx_port *port,

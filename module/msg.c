@@ -855,6 +855,7 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 					struct mbx_rcv *r)
 {
 	bool shared = r->filtered || r->peek;
+	bool spun = false;
 	struct mbx_msg *msg;
 	int ret = 0;
 
@@ -887,6 +888,20 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 		ret = mbx_rcv_give_up(args, ret, t);
 		if (ret)
 			break;
+		if (!spun) {
+			struct mbx_port_ext *ext = mbx_port_ext(port);
+
+			/* Once per call: a selective receive may not match. */
+			spun = true;
+			if (ext && READ_ONCE(ext->spin_us)) {
+				spin_unlock(&port->lock);
+				mbx_spin(&port->msgs, &port->active,
+					 &port->receiver, space,
+					 READ_ONCE(ext->spin_us), t);
+				spin_lock(&port->lock);
+				continue;
+			}
+		}
 		ret = mbx_wait_locked(port, &port->rcv_wait, t, shared);
 	}
 	/* Leaving without a message: pass on a wake-up we may have taken. */

@@ -283,37 +283,33 @@ void mbx_port_destroy(struct mbx_port *port)
 	}
 }
 
-/* The receive right @name of @space, with a reference, or an ERR_PTR. */
-struct mbx_port *mbx_receive_port(struct mbx_space *space, u32 name)
-{
-	struct mbx_entry *entry;
-	struct mbx_port *port;
-
-	mutex_lock(&space->lock);
-	entry = mbx_lookup_locked(space, name);
-	if (!entry)
-		port = ERR_PTR(-ENOENT);
-	else if (!(entry->type & MAILBOX_PORT_TYPE_RECEIVE))
-		port = ERR_PTR(-EPERM);
-	else
-		port = mbx_port_get(entry->port);
-	mutex_unlock(&space->lock);
-	return port;
-}
-
+/*
+ * GET_ATTR and SET_ATTR take a receive right or (for the spin budget
+ * alone) a port set; mbx_receive_source() finds either, with a reference.
+ */
 int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
 {
 	struct mailbox_port_attr attr;
+	struct mbx_port_ext *ext;
+	struct mbx_pset *pset;
 	struct mbx_port *port;
+	int ret;
 
 	if (copy_from_user(&attr, uarg, sizeof(attr)))
 		return -EFAULT;
-	if (attr.flags || attr.reserved1)
+	if (attr.flags)
 		return -EINVAL;
 
-	port = mbx_receive_port(space, attr.name);
-	if (IS_ERR(port))
-		return PTR_ERR(port);
+	ret = mbx_receive_source(space, attr.name, &port, &pset);
+	if (ret)
+		return ret;
+	attr = (struct mailbox_port_attr){ .name = attr.name };
+	if (pset) {
+		/* A set has a spin budget and nothing else of these. */
+		attr.spin_us = READ_ONCE(pset->spin_us);
+		mbx_pset_put(pset);
+		goto out;
+	}
 
 	spin_lock(&port->lock);
 	attr.qlimit = port->qlimit;
@@ -325,9 +321,11 @@ int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
 	attr.pulses_queued = port->npulses;
 	attr.pulses_dropped = port->pulses_dropped;
 	attr.port_flags = port->flags;
+	ext = port->ext;
+	attr.spin_us = ext ? READ_ONCE(ext->spin_us) : 0;
 	spin_unlock(&port->lock);
 	mbx_port_put(port);
-
+out:
 	if (copy_to_user(uarg, &attr, sizeof(attr)))
 		return -EFAULT;
 	return 0;
@@ -336,13 +334,15 @@ int mbx_ioctl_get_attr(struct mbx_space *space, void __user *uarg)
 int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 {
 	struct mailbox_port_attr attr;
+	struct mbx_pset *pset;
 	struct mbx_port *port;
 	bool wake = false;
 	LIST_HEAD(fire);
+	int ret;
 
 	if (copy_from_user(&attr, uarg, sizeof(attr)))
 		return -EFAULT;
-	if ((attr.flags & ~MAILBOX_ATTR_ALL) || attr.reserved1)
+	if (attr.flags & ~MAILBOX_ATTR_ALL)
 		return -EINVAL;
 	if ((attr.flags & MAILBOX_ATTR_FLAGS) &&
 	    (attr.port_flags & ~MAILBOX_PORT_FLAGS_ALL))
@@ -350,10 +350,28 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 	if ((attr.flags & MAILBOX_ATTR_QLIMIT) &&
 	    (attr.qlimit == 0 || attr.qlimit > mbx_qlimit_max))
 		return -EINVAL;
+	if ((attr.flags & MAILBOX_ATTR_SPIN) &&
+	    attr.spin_us > READ_ONCE(mbx_spin_max_us))
+		return -EINVAL;
 
-	port = mbx_receive_port(space, attr.name);
-	if (IS_ERR(port))
-		return PTR_ERR(port);
+	ret = mbx_receive_source(space, attr.name, &port, &pset);
+	if (ret)
+		return ret;
+	if (pset) {
+		/* A set has a spin budget only: other fields, as before. */
+		if (attr.flags & ~MAILBOX_ATTR_SPIN)
+			ret = -EPERM;
+		else if (attr.flags)
+			WRITE_ONCE(pset->spin_us, attr.spin_us);
+		mbx_pset_put(pset);
+		return ret;
+	}
+	/* The budget lives in the port's extension: make it first. */
+	if ((attr.flags & MAILBOX_ATTR_SPIN) && attr.spin_us &&
+	    mbx_port_ext_get(port, GFP_KERNEL)) {
+		mbx_port_put(port);
+		return -ENOMEM;
+	}
 
 	spin_lock(&port->lock);
 	if (attr.flags & MAILBOX_ATTR_QLIMIT) {
@@ -376,6 +394,9 @@ int mbx_ioctl_set_attr(struct mbx_space *space, void __user *uarg)
 			wake = true;
 		WRITE_ONCE(port->flags, attr.port_flags);
 	}
+	/* Read by receives as they start to wait: applies to the next. */
+	if ((attr.flags & MAILBOX_ATTR_SPIN) && port->ext)
+		WRITE_ONCE(port->ext->spin_us, attr.spin_us);
 	spin_unlock(&port->lock);
 
 	/* Room appeared for possibly many senders. */

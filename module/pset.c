@@ -541,6 +541,7 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 	struct mbx_port_ext *ext;
 	struct mbx_port *member;
 	struct mbx_msg *msg = NULL;
+	bool spun = false;
 	int ret = 0;
 
 	*port = NULL;
@@ -593,6 +594,17 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 		ret = mbx_rcv_give_up(args, ret, t);
 		if (ret)
 			break;
+		/* Once per call, as on a port (msg.c). */
+		if (!spun) {
+			spun = true;
+			if (READ_ONCE(pset->spin_us)) {
+				spin_unlock(&pset->lock);
+				mbx_spin(&pset->ready, &pset->active, NULL,
+					 NULL, READ_ONCE(pset->spin_us), t);
+				spin_lock(&pset->lock);
+				continue;
+			}
+		}
 		ret = mbx_pset_wait_locked(pset, t, r->peek || r->filtered);
 	}
 	/*

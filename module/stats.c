@@ -72,6 +72,8 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_TOTAL_SEND_TIMEOUTS] = "total_send_timeouts",
 	[MBX_STAT_TOTAL_RECEIVE_TIMEOUTS] = "total_receive_timeouts",
 	[MBX_STAT_TOTAL_OOL_CACHE_HITS] = "total_ool_cache_hits",
+	[MBX_STAT_TOTAL_SPINS] = "total_spins",
+	[MBX_STAT_TOTAL_SPIN_HITS] = "total_spin_hits",
 };
 
 /* Names by kind, counted at read time: MAILBOX_RIGHT_* order. */

@@ -48,7 +48,8 @@ TEST_F(mailbox, version_reports_abi_limits_and_features)
 
 		  MAILBOX_FEATURE_IOV | MAILBOX_FEATURE_OOL |
 		  MAILBOX_FEATURE_PRIO_INHERIT | MAILBOX_FEATURE_URING_CMD |
-		  MAILBOX_FEATURE_BATCH_SEND | MAILBOX_FEATURE_BATCH_WAKE,
+		  MAILBOX_FEATURE_BATCH_SEND | MAILBOX_FEATURE_BATCH_WAKE |
+		  MAILBOX_FEATURE_SPIN,
 		  v.features);
 	EXPECT_EQ(MAILBOX_QLIMIT_DEFAULT, v.qlimit_default);
 	EXPECT_LE(v.qlimit_default, v.qlimit_max);
@@ -390,8 +391,8 @@ FIXTURE_VARIANT_ADD(ioctl_arg, port_get_attr) {
 	.size = sizeof(struct mailbox_port_attr),
 	.flags_off = offsetof(struct mailbox_port_attr, flags),
 	.bad_flag = MAILBOX_ATTR_QLIMIT,	/* no flags at all for GET */
-	.reserved_off = offsetof(struct mailbox_port_attr, reserved1),
-	.reserved_words = 1,
+	.reserved_off = -1,	/* spin_us is read with MAILBOX_ATTR_SPIN only */
+	.reserved_words = 0,
 	.name_off = offsetof(struct mailbox_port_attr, name),
 	.u32_off = -1,
 	.s32_minus1_off = -1,
@@ -403,8 +404,8 @@ FIXTURE_VARIANT_ADD(ioctl_arg, port_set_attr) {
 	.size = sizeof(struct mailbox_port_attr),
 	.flags_off = offsetof(struct mailbox_port_attr, flags),
 	.bad_flag = MAILBOX_ATTR_ALL + 1,	/* the first undefined bit */
-	.reserved_off = offsetof(struct mailbox_port_attr, reserved1),
-	.reserved_words = 1,
+	.reserved_off = -1,	/* spin_us is read with MAILBOX_ATTR_SPIN only */
+	.reserved_words = 0,
 	.name_off = offsetof(struct mailbox_port_attr, name),
 	.u32_off = -1,
 	.s32_minus1_off = -1,

@@ -459,7 +459,7 @@ static void do_attr(struct worker *w, int c)
 		.mscount = below(w, 4),
 	};
 
-	a.reserved1 = pick_reserved(w);
+	a.spin_us = chance(w, 80) ? below(w, 64) : (uint32_t)rnd(w);
 	a.port_flags = pick_flags(w, MAILBOX_PORT_FLAGS_ALL);
 	fuzz_ioctl(w, c, w->space, cmds[c].nr, pick_ptr(w, &a, 3));
 }

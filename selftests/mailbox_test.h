@@ -199,7 +199,7 @@ static inline int mb_get_attr(int fd, __u32 name, struct mailbox_port_attr *a)
 	memset(a, MB_PATTERN, sizeof(*a));
 	a->name = name;
 	a->flags = 0;
-	a->reserved1 = 0;
+	a->spin_us = 0;
 	return mb_ioctl(fd, MAILBOX_IOC_PORT_GET_ATTR, a);
 }
 

@@ -204,25 +204,6 @@ TEST_F(prio, unknown_port_flags_are_einval_and_change_nothing)
 	}
 }
 
-TEST_F(prio, nonzero_reserved_fields_are_einval)
-{
-	struct mailbox_port_attr a = {
-		.name = self->svc,
-		.flags = MAILBOX_ATTR_FLAGS,
-		.port_flags = 0,
-		.reserved1 = 1,
-	};
-
-	EXPECT_EQ(EINVAL, mb_ioctl(self->srv, MAILBOX_IOC_PORT_SET_ATTR, &a));
-	a.flags = 0;
-	EXPECT_EQ(EINVAL, mb_ioctl(self->srv, MAILBOX_IOC_PORT_GET_ATTR, &a));
-	a.flags = MAILBOX_ATTR_FLAGS;
-	a.reserved1 = 0;
-	a.reserved1 = 1;
-	EXPECT_EQ(EINVAL, mb_ioctl(self->srv, MAILBOX_IOC_PORT_SET_ATTR, &a));
-	EXPECT_EQ(PI, mb_port_flags(self->srv, self->svc));
-}
-
 TEST_F(prio, flags_need_a_receive_right)
 {
 	__u32 so;

@@ -4,6 +4,8 @@
  */
 #include "pset_helpers.h"
 
+#include <stddef.h>
+
 #include <signal.h>
 
 #include "kselftest_harness.h"
@@ -54,7 +56,7 @@ TEST_F(mailbox, set_allocate_has_type_port_set)
 	EXPECT_EQ(MAILBOX_PORT_TYPE_PORT_SET, types[0]);
 }
 
-TEST_F(mailbox, set_deallocate_and_get_attr_fail_eperm)
+TEST_F(mailbox, set_deallocate_and_set_attr_but_spin_fail_eperm)
 {
 	struct mailbox_port_attr a = { };
 	__u32 set = ps_set(self->fd);
@@ -62,10 +64,22 @@ TEST_F(mailbox, set_deallocate_and_get_attr_fail_eperm)
 	ASSERT_NE(0, set);
 	EXPECT_EQ(EPERM, ps_name_op(self->fd, MAILBOX_IOC_PORT_DEALLOCATE, set));
 	a.name = set;
-	EXPECT_EQ(EPERM, ps_ioctl(self->fd, MAILBOX_IOC_PORT_GET_ATTR, &a));
+	/* GET answers for a set: its spin budget, every other field zero. */
+	memset(&a.qlimit, 0x5a, sizeof(a) - offsetof(struct mailbox_port_attr, qlimit));
+	EXPECT_EQ(0, ps_ioctl(self->fd, MAILBOX_IOC_PORT_GET_ATTR, &a));
+	EXPECT_EQ(0, a.qlimit);
+	EXPECT_EQ(0, a.msgcount);
+	EXPECT_EQ(0, a.port_flags);
+	EXPECT_EQ(0, a.spin_us);
 	a.flags = MAILBOX_ATTR_QLIMIT;
 	a.qlimit = 3;
 	EXPECT_EQ(EPERM, ps_ioctl(self->fd, MAILBOX_IOC_PORT_SET_ATTR, &a));
+	a.flags = MAILBOX_ATTR_QLIMIT | MAILBOX_ATTR_SPIN;
+	a.spin_us = 5;
+	EXPECT_EQ(EPERM, ps_ioctl(self->fd, MAILBOX_IOC_PORT_SET_ATTR, &a));
+	a.flags = 0;
+	EXPECT_EQ(0, ps_ioctl(self->fd, MAILBOX_IOC_PORT_GET_ATTR, &a));
+	EXPECT_EQ(0, a.spin_us);
 	EXPECT_EQ(MAILBOX_PORT_TYPE_PORT_SET, ps_type(self->fd, set));
 }
 

@@ -84,7 +84,7 @@ static int mb_attr(int fd, __u32 name, struct mailbox_port_attr *a)
 	memset(a, 0xa5, sizeof(*a));
 	a->name = name;
 	a->flags = 0;
-	a->reserved1 = 0;
+	a->spin_us = 0;
 	return mb_ioctl(fd, MAILBOX_IOC_PORT_GET_ATTR, a);
 }
 

@@ -3,7 +3,8 @@
  * Kill-storm stress: NWORKERS processes exchange messages, send and
  * send-once rights and receive rights (port descriptors with MOVE_RECEIVE),
  * out-of-line memory of 1-3 pages (so the sender's file cache reuses and
- * drops files while receivers map, keep and unmap them), find each other
+ * drops files while receivers map, keep and unmap them; half of them
+ * busy-poll their port and set, MAILBOX_ATTR_SPIN), find each other
  * through the registry, receive on port sets and request
  * notifications, while the supervisor SIGKILLs a random worker at a random
  * moment and starts a new one in its slot.
@@ -166,6 +167,17 @@ static void worker(int slot, uint64_t seed)
 	mm.member = port;
 	mm.after = pset;
 	ioctl(fd, MAILBOX_IOC_PORT_MOVE_MEMBER, &mm);
+	if (below(2)) {
+		/* Half the workers busy-poll before they sleep (killed mid-poll). */
+		struct mailbox_port_attr sa = {
+			.flags = MAILBOX_ATTR_SPIN, .spin_us = 1 + below(500),
+		};
+
+		sa.name = port;
+		ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, &sa);
+		sa.name = pset;
+		ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, &sa);
+	}
 	service(s.service, slot);
 	s.name = port;
 	s.flags = MAILBOX_REGISTER_REPLACE;
@@ -406,6 +418,9 @@ int main(void)
 	if (!read_stats("total_ool_bytes", &ool) &&
 	    !read_stats("total_ool_cache_hits", &hits))
 		printf("# out-of-line: %ld bytes sent (since load), %ld sends reused a cached file\n",
+		       ool, hits);
+	if (!read_stats("total_spins", &ool) && !read_stats("total_spin_hits", &hits))
+		printf("# busy-poll: %ld receives polled (since load), %ld found a message\n",
 		       ool, hits);
 	if (msgs || ports || sent + not != rcv + des || atomic_load(&sh->sends_ok) > sent ||
 	    atomic_load(&sh->receives_ok) > rcv) {

@@ -55,6 +55,23 @@ result<void> ReceiveRight::set_port_flags(std::uint32_t port_flags) const noexce
 	return sys::port_set_attr(fd_, name_, MAILBOX_ATTR_FLAGS, a);
 }
 
+namespace {
+// MAILBOX_ATTR_SPIN takes whole microseconds in 32 bits.
+result<void> set_spin_of(int fd, std::uint32_t name, std::chrono::microseconds budget) noexcept
+{
+	if (budget.count() < 0 || budget.count() > UINT32_MAX)
+		return std::unexpected(make_error(EINVAL));
+	mailbox_port_attr a{};
+	a.spin_us = static_cast<std::uint32_t>(budget.count());
+	return sys::port_set_attr(fd, name, MAILBOX_ATTR_SPIN, a);
+}
+} // namespace
+
+result<void> ReceiveRight::set_spin(std::chrono::microseconds budget) const noexcept
+{
+	return set_spin_of(fd_, name_, budget);
+}
+
 result<ReadyFd> ReceiveRight::ready_fd() const noexcept
 {
 	auto fd = sys::port_ready_fd(fd_, name_);
@@ -116,6 +133,19 @@ void PortSet::reset() noexcept
 	if (name_ != MAILBOX_PORT_NULL)
 		(void)sys::port_mod_refs(fd_, name_, MAILBOX_RIGHT_PORT_SET, -1);
 	(void)release();
+}
+
+result<void> PortSet::set_spin(std::chrono::microseconds budget) const noexcept
+{
+	return set_spin_of(fd_, name_, budget);
+}
+
+result<std::chrono::microseconds> PortSet::spin() const noexcept
+{
+	auto a = sys::port_get_attr(fd_, name_);
+	if (!a)
+		return std::unexpected(a.error());
+	return std::chrono::microseconds(a->spin_us);
 }
 
 result<ReadyFd> PortSet::ready_fd() const noexcept

@@ -124,6 +124,7 @@ result<void> port_set_attr(int fd, std::uint32_t name, std::uint32_t mask,
 	a.seqno = attr.seqno;
 	a.mscount = attr.mscount;
 	a.port_flags = attr.port_flags;
+	a.spin_us = attr.spin_us;
 	return do_ioctl(fd, MAILBOX_IOC_PORT_SET_ATTR, a);
 }
 

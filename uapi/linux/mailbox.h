@@ -45,6 +45,7 @@
 #define MAILBOX_FEATURE_URING_CMD	(1ULL << 16)	/* IORING_OP_URING_CMD */
 #define MAILBOX_FEATURE_BATCH_SEND	(1ULL << 17)	/* sends in MAILBOX_IOC_MSG_BATCH */
 #define MAILBOX_FEATURE_BATCH_WAKE	(1ULL << 18)	/* MAILBOX_PORT_FLAG_BATCH_WAKE */
+#define MAILBOX_FEATURE_SPIN		(1ULL << 19)	/* MAILBOX_ATTR_SPIN */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -225,8 +226,10 @@ struct mailbox_port_names {
 #define MAILBOX_ATTR_SEQNO	(1U << 1)
 #define MAILBOX_ATTR_MSCOUNT	(1U << 2)
 #define MAILBOX_ATTR_FLAGS	(1U << 3)
+#define MAILBOX_ATTR_SPIN	(1U << 4)
 #define MAILBOX_ATTR_ALL	(MAILBOX_ATTR_QLIMIT | MAILBOX_ATTR_SEQNO | \
-				 MAILBOX_ATTR_MSCOUNT | MAILBOX_ATTR_FLAGS)
+				 MAILBOX_ATTR_MSCOUNT | MAILBOX_ATTR_FLAGS | \
+				 MAILBOX_ATTR_SPIN)
 
 /*
  * mailbox_port_attr.port_flags. PRIO_INHERIT: a thread that receives from
@@ -261,7 +264,16 @@ struct mailbox_port_names {
  *                  with) not yet reported by a delivered pulse
  * @port_flags:  out (GET) / in (SET with MAILBOX_ATTR_FLAGS),
  *               MAILBOX_PORT_FLAG_* bits; unknown bits give EINVAL
- * @reserved1:   in, must be zero
+ * @spin_us:     out (GET) / in (SET with MAILBOX_ATTR_SPIN), busy-poll
+ *               budget in microseconds, 0..spin_max_us (module parameter,
+ *               above it EINVAL): a receive on this port that finds nothing
+ *               polls the queue for up to this long, while it is the only
+ *               task runnable on its CPU, before it sleeps (as SO_BUSY_POLL
+ *               does for a socket); 0 (the default) sleeps at once
+ *
+ * @name may also be a port set's name: then SET takes MAILBOX_ATTR_SPIN
+ * alone (other bits: EPERM) and sets the budget of receives on the set, and
+ * GET reports @spin_us with every other output zero.
  */
 struct mailbox_port_attr {
 	__u32 name;
@@ -275,7 +287,7 @@ struct mailbox_port_attr {
 	__u32 pulses_queued;
 	__u32 pulses_dropped;
 	__u32 port_flags;
-	__u32 reserved1;
+	__u32 spin_us;
 };
 
 /*

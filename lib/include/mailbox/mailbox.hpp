@@ -558,6 +558,11 @@ public:
 	// PORT_SET_ATTR(MAILBOX_ATTR_FLAGS): all of the port's
 	// MAILBOX_PORT_FLAG_* bits (PRIO_INHERIT, BATCH_WAKE) at once.
 	[[nodiscard]] result<void> set_port_flags(std::uint32_t port_flags) const noexcept;
+	// PORT_SET_ATTR(MAILBOX_ATTR_SPIN): a receive on this port that finds
+	// nothing polls for up to @budget (whole microseconds, at most the
+	// module's spin_max_us: else EINVAL) before it sleeps, while nothing
+	// else wants its CPU. 0 turns it off (the default).
+	[[nodiscard]] result<void> set_spin(std::chrono::microseconds budget) const noexcept;
 
 	// Space::receive() on this port.
 	[[nodiscard]] result<MessageView> receive(std::span<std::byte> buffer,
@@ -710,6 +715,12 @@ public:
 	}
 	// MAILBOX_IOC_PORT_READY_FD on the set (EPOLLIN: a member has one).
 	[[nodiscard]] result<ReadyFd> ready_fd() const noexcept;
+	// PORT_SET_ATTR(MAILBOX_ATTR_SPIN) on the set: receives on the set
+	// poll as ReceiveRight::set_spin() says (the members' own budgets
+	// apply to receives on the members).
+	[[nodiscard]] result<void> set_spin(std::chrono::microseconds budget) const noexcept;
+	// PORT_GET_ATTR on the set: its spin budget.
+	[[nodiscard]] result<std::chrono::microseconds> spin() const noexcept;
 };
 
 namespace detail {
