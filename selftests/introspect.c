@@ -669,29 +669,12 @@ static const char *lsmp_path(void)
 /* Run @cmd, its standard output in a malloc()ed string; NULL on failure. */
 static char *run(const char *cmd, int *status)
 {
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
 	FILE *p = popen(cmd, "r");
-	size_t n;
+	char *buf;
 
-	if (!buf || !p) {
-		free(buf);
-		if (p)
-			pclose(p);
+	if (!p)
 		return NULL;
-	}
-	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-		len += n;
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	buf[len] = 0;
+	buf = slurp_fd(fileno(p));
 	*status = pclose(p);
 	return buf;
 }

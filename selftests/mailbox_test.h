@@ -523,22 +523,17 @@ static inline int mb_wait_child(pid_t pid)
  */
 #pragma GCC diagnostic ignored "-Wsign-compare"
 
-/* --- text files and tracefs (introspect.c, fastpath.c) -------------- */
+/* --- text files and tracefs (introspect.c, fastpath.c, spin.c) ------ */
 
-/* The whole of a (proc, debugfs, tracefs) text file; NULL if unreadable. */
-static inline char *slurp(const char *path)
+/* Everything @fd has left to read, in a malloc()ed string; NULL on ENOMEM. */
+static inline char *slurp_fd(int fd)
 {
 	size_t len = 0, cap = 65536;
 	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	if (!buf || fd < 0) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
+	if (!buf)
 		return NULL;
-	}
 	for (;;) {
 		if (cap - len < 4096) {
 			char *nb = realloc(buf, cap * 2);
@@ -553,8 +548,20 @@ static inline char *slurp(const char *path)
 			break;
 		len += n;
 	}
-	close(fd);
 	buf[len] = 0;
+	return buf;
+}
+
+/* The whole of a (proc, debugfs, tracefs) text file; NULL if unreadable. */
+static inline char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = slurp_fd(fd);
+	close(fd);
 	return buf;
 }
 

@@ -325,28 +325,48 @@ static int run_peer(struct peer *p, int fd, __u32 name, int cpu)
 	return err ? err : atomic_load(&p->err);
 }
 
-TEST_F(spin, a_receive_spinning_on_one_cpu_takes_a_message_sent_from_another)
+/*
+ * @n messages from a peer on CPU @peer_cpu (busy for 2 ms before each
+ * send if @busy, else sleeping 200 us) to self->port, received on @name
+ * from CPU 0; *@d gets the counters' increase. 0 or the first error.
+ */
+static int exchange(FIXTURE_DATA(spin) *self, __u32 name, int peer_cpu,
+		    bool busy, int n, struct counts *d)
 {
 	struct peer p = {
-		.fd = self->fd, .port = self->port, .cpu = 1, .n = 50,
-		.delay_us = 200,
+		.fd = self->fd, .port = self->port, .cpu = peer_cpu, .n = n,
+		.delay_us = busy ? 2000 : 200, .busy = busy,
 	};
-	struct counts c0, c1;
+	struct counts c0, c1 = { };
+	int err;
+
+	if (counts(&c0))
+		return ENOENT;
+	err = run_peer(&p, self->fd, name, 0);
+	if (!err && counts(&c1))
+		err = ENOENT;
+	d->spins = c1.spins - c0.spins;
+	d->hits = c1.hits - c0.hits;
+	return err;
+}
+
+TEST_F(spin, a_receive_spinning_on_one_cpu_takes_a_message_sent_from_another)
+{
+	struct counts d;
 
 	NEED_TWO_CPUS();
-	NEED_STATS(&c0);
+	NEED_STATS(&d);
 	ASSERT_EQ(0, write_spin_max(LONG_SPIN_US));
 	ASSERT_EQ(0, set_spin(self->fd, self->port, LONG_SPIN_US));
-	ASSERT_EQ(0, run_peer(&p, self->fd, self->port, 0));
-	ASSERT_EQ(0, counts(&c1));
+	ASSERT_EQ(0, exchange(self, self->port, 1, false, 50, &d));
 	/*
 	 * Each receive polls unless a kernel thread happened to run on CPU 0
 	 * as it began; a poll ends with the message (a 1 s budget, a 200 us
 	 * delay) unless something else wanted the CPU first.
 	 */
-	EXPECT_LE(c0.spins + p.n / 2, c1.spins);
-	EXPECT_LE(c0.hits + p.n / 2, c1.hits);
-	EXPECT_GE(c1.spins - c0.spins, c1.hits - c0.hits);
+	EXPECT_LE(25, d.spins);
+	EXPECT_LE(25, d.hits);
+	EXPECT_GE(d.spins, d.hits);
 }
 
 /* A server on CPU 1: @n requests on @svc, each answered on its reply right. */
@@ -420,55 +440,40 @@ TEST_F(spin, the_receive_half_of_a_call_spins_for_the_reply)
 
 TEST_F(spin, without_a_budget_a_receive_does_not_spin)
 {
-	struct peer p = {
-		.fd = self->fd, .port = self->port, .cpu = 1, .n = 20,
-		.delay_us = 200,
-	};
-	struct counts c0, c1;
+	struct counts d;
 
 	NEED_TWO_CPUS();
-	NEED_STATS(&c0);
-	ASSERT_EQ(0, run_peer(&p, self->fd, self->port, 0));
-	ASSERT_EQ(0, counts(&c1));
-	EXPECT_EQ(c0.spins, c1.spins);
-	EXPECT_EQ(c0.hits, c1.hits);
+	NEED_STATS(&d);
+	ASSERT_EQ(0, exchange(self, self->port, 1, false, 20, &d));
+	EXPECT_EQ(0, d.spins);
+	EXPECT_EQ(0, d.hits);
 }
 
 TEST_F(spin, spin_max_us_zero_stops_every_spin_and_later_budgets)
 {
-	struct peer p = {
-		.fd = self->fd, .port = self->port, .cpu = 1, .n = 20,
-		.delay_us = 200,
-	};
-	struct counts c0, c1;
+	struct counts d;
 
 	NEED_TWO_CPUS();
-	NEED_STATS(&c0);
+	NEED_STATS(&d);
 	ASSERT_EQ(0, set_spin(self->fd, self->port, 100));
 	ASSERT_EQ(0, write_spin_max(0));
 	EXPECT_EQ(100, get_spin(self->fd, self->port));
 	EXPECT_EQ(EINVAL, set_spin(self->fd, self->port, 1));
-	ASSERT_EQ(0, run_peer(&p, self->fd, self->port, 0));
-	ASSERT_EQ(0, counts(&c1));
-	EXPECT_EQ(c0.spins, c1.spins);
+	ASSERT_EQ(0, exchange(self, self->port, 1, false, 20, &d));
+	EXPECT_EQ(0, d.spins);
 	EXPECT_EQ(0, set_spin(self->fd, self->port, 0));
 }
 
 TEST_F(spin, a_receive_does_not_spin_while_its_peer_wants_the_same_cpu)
 {
 	/* The sender is runnable (busy) on CPU 0 whenever the receive starts. */
-	struct peer p = {
-		.fd = self->fd, .port = self->port, .cpu = 0, .n = 10,
-		.delay_us = 2000, .busy = true,
-	};
-	struct counts c0, c1;
+	struct counts d;
 
-	NEED_STATS(&c0);
+	NEED_STATS(&d);
 	ASSERT_EQ(0, write_spin_max(LONG_SPIN_US));
 	ASSERT_EQ(0, set_spin(self->fd, self->port, LONG_SPIN_US));
-	ASSERT_EQ(0, run_peer(&p, self->fd, self->port, 0));
-	ASSERT_EQ(0, counts(&c1));
-	EXPECT_EQ(c0.spins, c1.spins);
+	ASSERT_EQ(0, exchange(self, self->port, 0, true, 10, &d));
+	EXPECT_EQ(0, d.spins);
 }
 
 TEST_F(spin, a_no_wait_receive_does_not_spin)
@@ -684,85 +689,71 @@ TEST_F(spin, a_signal_ends_the_spin_with_eintr_and_no_hit)
 	EXPECT_LE(c0.spins + ATTEMPTS / 2, c1.spins);
 }
 
-TEST_F(spin, destroying_the_port_ends_the_spin_with_epipe)
+/* spin_and() until a poll sees the action (at most ATTEMPTS times). */
+static void expect_a_hit(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(spin) *self, bool on_set, enum action act,
+			 int err, __u32 status)
 {
 	bool hit = false;
 	int i;
 
-	NEED_TWO_CPUS();
 	setup_long_spins(_metadata);
 	for (i = 0; i < ATTEMPTS && !hit && _metadata->passed; i++)
-		hit = spin_and(_metadata, self, false, DESTROY, EPIPE,
-			       MAILBOX_RCV_PORT_DIED);
+		hit = spin_and(_metadata, self, on_set, act, err, status);
 	EXPECT_TRUE(hit);
+}
+
+TEST_F(spin, destroying_the_port_ends_the_spin_with_epipe)
+{
+	NEED_TWO_CPUS();
+	expect_a_hit(_metadata, self, false, DESTROY, EPIPE,
+		     MAILBOX_RCV_PORT_DIED);
 }
 
 TEST_F(spin, moving_the_receive_right_away_ends_the_spin_with_eidrm)
 {
-	bool hit = false;
-	int i;
-
 	NEED_TWO_CPUS();
-	setup_long_spins(_metadata);
-	for (i = 0; i < ATTEMPTS && !hit && _metadata->passed; i++)
-		hit = spin_and(_metadata, self, false, MOVE_RECEIVE, EIDRM,
-			       MAILBOX_RCV_PORT_CHANGED);
-	EXPECT_TRUE(hit);
+	expect_a_hit(_metadata, self, false, MOVE_RECEIVE, EIDRM,
+		     MAILBOX_RCV_PORT_CHANGED);
 }
 
 TEST_F(spin, destroying_the_set_ends_the_spin_with_epipe)
 {
-	bool hit = false;
-	int i;
-
 	NEED_TWO_CPUS();
-	setup_long_spins(_metadata);
-	for (i = 0; i < ATTEMPTS && !hit && _metadata->passed; i++)
-		hit = spin_and(_metadata, self, true, DESTROY, EPIPE,
-			       MAILBOX_RCV_PORT_DIED);
-	EXPECT_TRUE(hit);
+	expect_a_hit(_metadata, self, true, DESTROY, EPIPE,
+		     MAILBOX_RCV_PORT_DIED);
 }
 
 /* ---- port sets ---------------------------------------------------------- */
 
 TEST_F(spin, a_receive_on_a_set_spins_with_the_sets_budget)
 {
-	struct peer p = {
-		.fd = self->fd, .port = self->port, .cpu = 1, .n = 50,
-		.delay_us = 200,
-	};
 	__u32 set = ps_set(self->fd);
-	struct counts c0, c1;
+	struct counts d;
 
 	NEED_TWO_CPUS();
-	NEED_STATS(&c0);
+	NEED_STATS(&d);
 	ASSERT_NE(0, set);
 	ASSERT_EQ(0, ps_move(self->fd, self->port, set));
 	ASSERT_EQ(0, write_spin_max(LONG_SPIN_US));
 	ASSERT_EQ(0, set_spin(self->fd, set, LONG_SPIN_US));
-	ASSERT_EQ(0, run_peer(&p, self->fd, set, 0));
-	ASSERT_EQ(0, counts(&c1));
-	EXPECT_LE(c0.spins + p.n / 2, c1.spins);
-	EXPECT_LE(c0.hits + p.n / 2, c1.hits);
+	ASSERT_EQ(0, exchange(self, set, 1, false, 50, &d));
+	EXPECT_LE(25, d.spins);
+	EXPECT_LE(25, d.hits);
 }
 
 TEST_F(spin, a_members_budget_does_not_make_a_receive_on_its_set_spin)
 {
-	struct peer p = {
-		.fd = self->fd, .port = self->port, .cpu = 1, .n = 20,
-		.delay_us = 200,
-	};
 	__u32 set = ps_set(self->fd);
-	struct counts c0, c1;
+	struct counts d;
 
 	NEED_TWO_CPUS();
-	NEED_STATS(&c0);
+	NEED_STATS(&d);
 	ASSERT_NE(0, set);
 	ASSERT_EQ(0, ps_move(self->fd, self->port, set));
 	ASSERT_EQ(0, set_spin(self->fd, self->port, self->max0));
-	ASSERT_EQ(0, run_peer(&p, self->fd, set, 0));
-	ASSERT_EQ(0, counts(&c1));
-	EXPECT_EQ(c0.spins, c1.spins);
+	ASSERT_EQ(0, exchange(self, set, 1, false, 20, &d));
+	EXPECT_EQ(0, d.spins);
 }
 
 TEST_HARNESS_MAIN
