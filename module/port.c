@@ -229,13 +229,24 @@ void mbx_port_destroy(struct mbx_port *port)
 			pd = ext->pdmsg;
 			ext->pdmsg = NULL;
 		}
-		spin_unlock(&p->lock);
-		if (pd && mbx_port_hand_over(p, pd)) {
-			mbx_port_put(p);
-			continue;
+		/*
+		 * Without a port-destroyed request the port dies in this same
+		 * critical section: a receiver that looks under the lock (a
+		 * polling one sees the receiver change first, spin.c) must
+		 * find it dead (EPIPE), not only gone from its space (EIDRM).
+		 * With one, the lock is dropped for the hand-over; a receiver
+		 * looking meanwhile gives up with EIDRM, which is right when
+		 * the hand-over succeeds (the right moved) and, when it fails
+		 * (the notify port died), says the right left the space first.
+		 */
+		if (pd) {
+			spin_unlock(&p->lock);
+			if (mbx_port_hand_over(p, pd)) {
+				mbx_port_put(p);
+				continue;
+			}
+			spin_lock(&p->lock);
 		}
-
-		spin_lock(&p->lock);
 		WRITE_ONCE(p->active, false);
 		trace_mailbox_port_destroy(p, p->msgcount + p->npulses);
 		list_splice_init(&p->msgs, &msgs);
