@@ -226,17 +226,19 @@ struct mbx_port {
 	spinlock_t lock;
 	u64 id;				/* (set at init) module-unique, stats.c */
 	bool active;			/* (protected by @lock; READ_ONCE ok) */
-	u8 npulses;			/* (protected by @lock) pulses queued,
-					 * <= MAILBOX_PULSE_LANE (pulse.c)
+	u8 npulses;			/* (protected by @lock; READ_ONCE ok)
+					 * pulses queued, <= MAILBOX_PULSE_LANE
+					 * (pulse.c)
 					 */
 	u8 flags;			/* (protected by @lock; READ_ONCE ok)
 					 * MAILBOX_PORT_FLAG_*
 					 */
-	u32 msgcount;			/* (protected by @lock) queued messages
-					 * other than pulses
+	u32 msgcount;			/* (protected by @lock; READ_ONCE ok)
+					 * queued messages other than pulses
 					 */
-	struct mbx_space *receiver;	/* (protected by @lock) holder of the
-					 * receive right; NULL in transit/dead
+	struct mbx_space *receiver;	/* (protected by @lock; READ_ONCE ok)
+					 * holder of the receive right; NULL
+					 * in transit/dead
 					 */
 	struct list_head msgs;		/* (protected by @lock) highest priority
 					 * first, FIFO within a priority
@@ -309,7 +311,8 @@ struct mbx_pset {
 	struct list_head ready;		/* (protected by @lock) oldest first */
 	u32 nmembers;			/* (protected by @lock) */
 	u32 nready;			/* (protected by @lock) */
-	u32 gen;			/* (protected by @lock) bumped for every
+	u32 gen;			/* (protected by @lock; READ_ONCE ok)
+					 * bumped for every
 					 * message made ready on a member
 					 * (selective receive, pset.c)
 					 */
@@ -734,9 +737,9 @@ struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, struct mbx_msg *msg,
 void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire);
 void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync);
 /* spin.c */
-bool mbx_spin(const struct list_head *list, const bool *active,
-	      struct mbx_space *const *owner, const struct mbx_space *space,
-	      u32 us, const struct mbx_timeout *t);
+bool mbx_spin(const struct mbx_port *port, const struct mbx_pset *pset,
+	      const struct mbx_space *space, u32 seen, u32 us,
+	      const struct mbx_timeout *t);
 
 int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 		    const struct mbx_timeout *t);

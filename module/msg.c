@@ -890,14 +890,14 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 			break;
 		if (!spun) {
 			struct mbx_port_ext *ext = mbx_port_ext(port);
+			u32 us = ext ? READ_ONCE(ext->spin_us) : 0;
+			u32 seen = port->msgcount + port->npulses;
 
 			/* Once per call: a selective receive may not match. */
 			spun = true;
-			if (ext && READ_ONCE(ext->spin_us)) {
+			if (us) {
 				spin_unlock(&port->lock);
-				mbx_spin(&port->msgs, &port->active,
-					 &port->receiver, space,
-					 READ_ONCE(ext->spin_us), t);
+				mbx_spin(port, NULL, space, seen, us, t);
 				spin_lock(&port->lock);
 				continue;
 			}

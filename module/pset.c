@@ -596,11 +596,13 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 			break;
 		/* Once per call, as on a port (msg.c). */
 		if (!spun) {
+			u32 us = READ_ONCE(pset->spin_us);
+			u32 seen = pset->gen;
+
 			spun = true;
-			if (READ_ONCE(pset->spin_us)) {
+			if (us) {
 				spin_unlock(&pset->lock);
-				mbx_spin(&pset->ready, &pset->active, NULL,
-					 NULL, READ_ONCE(pset->spin_us), t);
+				mbx_spin(NULL, pset, NULL, seen, us, t);
 				spin_lock(&pset->lock);
 				continue;
 			}

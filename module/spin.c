@@ -17,10 +17,13 @@
  * CPU that the send just woke), need_resched() or a pending signal. It
  * also stops at the receive's deadline, when anything is queued, and when
  * the port dies, its receive right leaves the space or the set is
- * destroyed. A receive spins at most once per call; a selective receive or
- * peek that finds messages queued, none matching, does not spin at all
- * (it could not tell a new message from the old ones) and sleeps at once.
- * No lock is held while spinning: the loop reads the list head, the active
+ * destroyed. A receive spins at most once per call. It watches a count,
+ * not the queue: the port's queued messages and pulses, or the set's gen
+ * (bumped for every message made ready on a member), as the receive last
+ * saw them under the lock. So a selective receive or peek that finds
+ * messages queued, none matching, polls for a new one too; when the poll
+ * ends it looks once more, and sleeps if that one does not match either.
+ * No lock is held while spinning: the loop reads the count, the active
  * flag and the receiver locklessly (the caller holds a reference on the
  * port or set) and re-checks under its lock, so a stale read costs one more
  * pass or one sleep, never a lost message: a send queues under the lock and
@@ -58,32 +61,55 @@ static bool mbx_spin_stop(void)
 	       signal_pending(current);
 }
 
+/* What a poll watches: messages queued on @port, or made ready on @pset. */
+static u32 mbx_spin_count(const struct mbx_port *port,
+			  const struct mbx_pset *pset)
+{
+	if (port)
+		return READ_ONCE(port->msgcount) + READ_ONCE(port->npulses);
+	return READ_ONCE(pset->gen);
+}
+
+/* Has the port died or left @space, or the set been destroyed? */
+static bool mbx_spin_gone(const struct mbx_port *port,
+			  const struct mbx_pset *pset,
+			  const struct mbx_space *space)
+{
+	if (port)
+		return !READ_ONCE(port->active) ||
+		       READ_ONCE(port->receiver) != space;
+	return !READ_ONCE(pset->active);
+}
+
 /**
  * mbx_spin() - poll for a message before sleeping
- * @list: the port's message list or the set's ready list
- * @active: the port's or set's active flag
- * @owner: for a port, &port->receiver (a receive right moved away ends the
- *         poll); NULL for a set
- * @space: the receiving space, compared with *@owner
+ * @port: the port received on, or NULL for a set
+ * @pset: the set received on (when @port is NULL)
+ * @space: the receiving space
+ * @seen: mbx_spin_count() as the caller last looked, under the lock:
+ *        the port's messages and pulses, or the set's gen
  * @us: the budget (the port's or set's spin_us)
  * @t: the receive's timeout (not a no-wait one)
  *
- * Called with no lock held, by a receive that found nothing it could take
- * and would now sleep. Return: true if the caller should look again before
- * it sleeps: something is queued (at once, for a selective receive or peek
- * that found no match: no poll then), or the port died, moved or the set
- * was destroyed while polling. False when the budget was used up or
- * another task, a reschedule or a signal stopped the poll.
+ * Called with no lock held, and a reference on @port or @pset, by a
+ * receive that found nothing it could take and would now sleep. A change
+ * of the count means a message came (or, on a port, one was taken by
+ * another receiver, or came as one went: then the poll runs on to its
+ * budget and the caller looks again anyway).
+ * Return: true if the caller should look again before it sleeps: the
+ * count changed, or the port died or moved or the set was destroyed.
+ * False when the budget was used up or another task, a reschedule or a
+ * signal stopped the poll.
  */
-bool mbx_spin(const struct list_head *list, const bool *active,
-	      struct mbx_space *const *owner, const struct mbx_space *space,
-	      u32 us, const struct mbx_timeout *t)
+bool mbx_spin(const struct mbx_port *port, const struct mbx_pset *pset,
+	      const struct mbx_space *space, u32 seen, u32 us,
+	      const struct mbx_timeout *t)
 {
 	u64 budget, start;
 
 	us = min(us, READ_ONCE(mbx_spin_max_us));
 	/* Not even a clock read when the CPU is wanted (a peer pinned here). */
-	if (!us || !list_empty_careful(list) || mbx_spin_stop())
+	if (!us || mbx_spin_stop())
 		return false;
 	budget = (u64)us * NSEC_PER_USEC;
 	if (!t->forever) {
@@ -102,8 +128,8 @@ bool mbx_spin(const struct list_head *list, const bool *active,
 	mbx_stat_add(MBX_STAT_TOTAL_SPINS, 1);
 	start = local_clock();
 	for (;;) {
-		if (!list_empty_careful(list) || !READ_ONCE(*active) ||
-		    (owner && READ_ONCE(*owner) != space)) {
+		if (mbx_spin_count(port, pset) != seen ||
+		    mbx_spin_gone(port, pset, space)) {
 			mbx_stat_add(MBX_STAT_TOTAL_SPIN_HITS, 1);
 			return true;
 		}

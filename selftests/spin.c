@@ -513,33 +513,6 @@ TEST_F(spin, the_spin_ends_at_the_receive_timeout)
 	EXPECT_EQ(c0.hits, c1.hits);
 }
 
-TEST_F(spin, a_selective_receive_with_only_other_messages_queued_does_not_spin)
-{
-	struct mailbox_rcv_filter f = {
-		.flags = MAILBOX_FILTER_ID, .id_mask = ~0U, .id_value = 2,
-	};
-	struct mailbox_msg_header h;
-	struct mailbox_msg m = {
-		.rcv_msg = (uintptr_t)&h,
-		.rcv_size = sizeof(h),
-		.rcv_name = self->port,
-		.rcv_timeout = 30 * MB_MSEC,
-		.rcv_filter = (uintptr_t)&f,
-		.options = MAILBOX_MSG_RCV | MAILBOX_MSG_RCV_TIMEOUT |
-			   MAILBOX_MSG_RCV_FILTER,
-	};
-	struct counts c0, c1;
-
-	NEED_STATS(&c0);
-	ASSERT_EQ(0, set_spin(self->fd, self->port, self->max0));
-	ASSERT_EQ(0, mb_send_hdr(self->fd, self->port, MAILBOX_MSG_TYPE_COPY_SEND,
-				 0, 0, 1, NULL));
-	EXPECT_EQ(ETIMEDOUT, mb_msg(self->fd, &m));
-	ASSERT_EQ(0, counts(&c1));
-	EXPECT_EQ(c0.spins, c1.spins);
-	EXPECT_EQ(1, mb_msgcount(self->fd, self->port));
-}
-
 /*
  * The stop and end tests: a receive thread on CPU 0 (nothing else there)
  * spins on a port or set with a 1 s budget; once the counters show it
@@ -566,8 +539,12 @@ static void *spinner_main(void *arg)
 	return mb_async_fn(a);
 }
 
-/* Start a receive on @name in @a; 0 once it polls, ETIMEDOUT if it did not. */
-static int start_spinner(struct mb_async *a, int fd, __u32 name)
+/*
+ * Start a receive on @name in @a (with filter @f if not NULL); 0 once it
+ * polls, ETIMEDOUT if it did not.
+ */
+static int start_spinner(struct mb_async *a, int fd, __u32 name,
+			 const struct mailbox_rcv_filter *f)
 {
 	struct counts c0, c;
 	__u64 end;
@@ -582,6 +559,10 @@ static int start_spinner(struct mb_async *a, int fd, __u32 name)
 	a->m.rcv_size = sizeof(a->buf);
 	a->m.rcv_name = name;
 	a->m.status = MB_PATTERN32;
+	if (f) {
+		a->m.options |= MAILBOX_MSG_RCV_FILTER;
+		a->m.rcv_filter = (uintptr_t)f;
+	}
 	if (pthread_create(&a->thread, NULL, spinner_main, a))
 		return EAGAIN;
 	for (end = mb_now_ns() + 2000 * MB_MSEC; mb_now_ns() < end;) {
@@ -597,6 +578,28 @@ static int start_spinner(struct mb_async *a, int fd, __u32 name)
 static void noop_handler(int sig)
 {
 	(void)sig;
+}
+
+/*
+ * A fresh receive right *@port with a 1 s budget on it or (@on_set) on a
+ * fresh set *@set holding it. Returns the name to receive on.
+ */
+static __u32 fresh_receiver(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(spin) *self, bool on_set,
+			    __u32 *port, __u32 *set)
+{
+	__u32 name;
+
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, port));
+	name = *port;
+	if (on_set) {
+		*set = ps_set(self->fd);
+		ASSERT_NE(0, *set);
+		ASSERT_EQ(0, ps_move(self->fd, *port, *set));
+		name = *set;
+	}
+	ASSERT_EQ(0, set_spin(self->fd, name, LONG_SPIN_US));
+	return name;
 }
 
 /*
@@ -616,16 +619,8 @@ static bool spin_and(struct __test_metadata *_metadata,
 	__u64 t0;
 	int i;
 
-	ASSERT_EQ(0, mb_alloc_receive(self->fd, &port));
-	name = port;
-	if (on_set) {
-		set = ps_set(self->fd);
-		ASSERT_NE(0, set);
-		ASSERT_EQ(0, ps_move(self->fd, port, set));
-		name = set;
-	}
-	ASSERT_EQ(0, set_spin(self->fd, name, LONG_SPIN_US));
-	polled = !start_spinner(&a, self->fd, name);
+	name = fresh_receiver(_metadata, self, on_set, &port, &set);
+	polled = !start_spinner(&a, self->fd, name, NULL);
 	ASSERT_EQ(0, counts(&c0));
 	t0 = mb_now_ns();
 	switch (act) {
@@ -732,6 +727,91 @@ TEST_F(spin, destroying_the_set_ends_the_spin_with_epipe)
 	NEED_TWO_CPUS();
 	expect_a_hit(_metadata, self, true, DESTROY, EPIPE,
 		     MAILBOX_RCV_PORT_DIED);
+}
+
+/* ---- selective receive -------------------------------------------------- */
+
+/*
+ * One round: a selective receive for id 2 on a fresh port (@on_set: on a
+ * fresh set holding it) polls past a queued id 1; with @non_match a new
+ * id 3 comes first, which must end the poll and leave the receive asleep
+ * (no second poll: one per call); then id 2 comes and must be received.
+ * True if the poll saw the first new message (a hit). A round whose
+ * receive never polled (a kernel thread on CPU 0) checks the results
+ * alone.
+ */
+static bool selective_round(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(spin) *self, bool on_set,
+			    bool non_match)
+{
+	static const struct mailbox_rcv_filter f = {
+		.flags = MAILBOX_FILTER_ID, .id_mask = ~0U, .id_value = 2,
+	};
+	struct counts c0, c1;
+	__u32 port, name, set = 0;
+	struct mb_async a;
+	bool polled;
+	__s32 id;
+
+	name = fresh_receiver(_metadata, self, on_set, &port, &set);
+	ASSERT_EQ(0, mb_send_hdr(self->fd, port, MAILBOX_MSG_TYPE_MAKE_SEND,
+				 0, 0, 1, NULL));
+	ASSERT_EQ(0, counts(&c0));
+	polled = !start_spinner(&a, self->fd, name, &f);
+	if (non_match) {
+		ASSERT_EQ(0, mb_send_hdr(self->fd, port,
+					 MAILBOX_MSG_TYPE_MAKE_SEND, 0, 0, 3,
+					 NULL));
+		mb_pause();
+		EXPECT_FALSE(mb_async_done(&a));
+	}
+	ASSERT_EQ(0, mb_send_hdr(self->fd, port, MAILBOX_MSG_TYPE_MAKE_SEND,
+				 0, 0, 2, NULL));
+	ASSERT_EQ(0, mb_async_join(&a, 10));
+	unpin();
+	ASSERT_EQ(0, counts(&c1));
+	EXPECT_EQ(0, a.err);
+	memcpy(&id, a.buf + offsetof(struct mailbox_msg_header, id), sizeof(id));
+	EXPECT_EQ(2, id);
+	EXPECT_EQ(non_match ? 2 : 1, mb_msgcount(self->fd, port));
+	/* One poll per call at most, ended at most once. */
+	EXPECT_EQ(c0.spins + polled, c1.spins);
+	EXPECT_GE(c0.hits + 1, c1.hits);
+	EXPECT_EQ(0, mb_destroy(self->fd, port));
+	if (on_set)
+		EXPECT_EQ(0, ps_destroy(self->fd, set));
+	return polled && c1.hits > c0.hits;
+}
+
+/* Rounds until one poll sees the new message (at most ROUNDS). */
+static void selective(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(spin) *self, bool on_set, bool non_match)
+{
+	bool hit = false;
+	int i;
+
+	setup_long_spins(_metadata);
+	for (i = 0; i < ROUNDS && !hit && _metadata->passed; i++)
+		hit = selective_round(_metadata, self, on_set, non_match);
+	EXPECT_TRUE(hit);
+}
+
+TEST_F(spin, a_selective_receive_polls_past_queued_messages_for_a_match)
+{
+	NEED_TWO_CPUS();
+	selective(_metadata, self, false, false);
+}
+
+TEST_F(spin, a_new_message_that_does_not_match_ends_the_poll_and_it_sleeps)
+{
+	NEED_TWO_CPUS();
+	selective(_metadata, self, false, true);
+}
+
+TEST_F(spin, a_selective_receive_on_a_set_polls_past_queued_messages)
+{
+	NEED_TWO_CPUS();
+	selective(_metadata, self, true, false);
 }
 
 /* ---- port sets ---------------------------------------------------------- */

@@ -267,9 +267,10 @@ struct mailbox_port_names {
  * @spin_us:     out (GET) / in (SET with MAILBOX_ATTR_SPIN), busy-poll
  *               budget in microseconds, 0..spin_max_us (module parameter,
  *               above it EINVAL): a receive on this port that finds nothing
- *               polls the queue for up to this long, while it is the only
- *               task runnable on its CPU, before it sleeps (as SO_BUSY_POLL
- *               does for a socket); 0 (the default) sleeps at once
+ *               it can take polls for a new message for up to this long,
+ *               while it is the only task runnable on its CPU, before it
+ *               sleeps (as SO_BUSY_POLL does for a socket); 0 (the
+ *               default) sleeps at once
  *
  * @name may also be a port set's name: then SET takes MAILBOX_ATTR_SPIN
  * alone (other bits: EPERM) and sets the budget of receives on the set, and
