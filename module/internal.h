@@ -737,9 +737,9 @@ struct mbx_msg *mbx_dequeue_locked(struct mbx_port *port, struct mbx_msg *msg,
 void mbx_dequeue_done(struct mbx_port *port, struct list_head *fire);
 void mbx_enqueue_locked(struct mbx_port *port, struct mbx_msg *msg, bool sync);
 /* spin.c */
-bool mbx_spin(const struct mbx_port *port, const struct mbx_pset *pset,
-	      const struct mbx_space *space, u32 seen, u32 us,
-	      const struct mbx_timeout *t);
+void mbx_spin(spinlock_t *lock, const struct mbx_port *port,
+	      const struct mbx_pset *pset, const struct mbx_space *space,
+	      u32 us, const struct mbx_timeout *t);
 
 int mbx_rcv_give_up(struct mailbox_msg *args, int ret,
 		    const struct mbx_timeout *t);

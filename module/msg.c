@@ -891,14 +891,11 @@ static struct mbx_msg *mbx_receive_wait(struct mbx_space *space,
 		if (!spun) {
 			struct mbx_port_ext *ext = mbx_port_ext(port);
 			u32 us = ext ? READ_ONCE(ext->spin_us) : 0;
-			u32 seen = port->msgcount + port->npulses;
 
 			/* Once per call: a selective receive may not match. */
 			spun = true;
 			if (us) {
-				spin_unlock(&port->lock);
-				mbx_spin(port, NULL, space, seen, us, t);
-				spin_lock(&port->lock);
+				mbx_spin(&port->lock, port, NULL, space, us, t);
 				continue;
 			}
 		}

@@ -597,13 +597,10 @@ struct mbx_msg *mbx_pset_receive_wait(struct mbx_pset *pset,
 		/* Once per call, as on a port (msg.c). */
 		if (!spun) {
 			u32 us = READ_ONCE(pset->spin_us);
-			u32 seen = pset->gen;
 
 			spun = true;
 			if (us) {
-				spin_unlock(&pset->lock);
-				mbx_spin(NULL, pset, NULL, seen, us, t);
-				spin_lock(&pset->lock);
+				mbx_spin(&pset->lock, NULL, pset, NULL, us, t);
 				continue;
 			}
 		}

@@ -15,7 +15,7 @@
  * once when anything else wants this CPU: another runnable task
  * (!single_task_running(), which also covers a sender pinned to the same
  * CPU that the send just woke), need_resched() or a pending signal. It
- * also stops at the receive's deadline, when anything is queued, and when
+ * also stops at the receive's deadline, when a message is queued, and when
  * the port dies, its receive right leaves the space or the set is
  * destroyed. A receive spins at most once per call. It watches a count,
  * not the queue: the port's queued messages and pulses, or the set's gen
@@ -41,11 +41,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ktime.h>
-#include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
+#include <linux/spinlock.h>
 
 #include "internal.h"
 
@@ -83,42 +84,45 @@ static bool mbx_spin_gone(const struct mbx_port *port,
 
 /**
  * mbx_spin() - poll for a message before sleeping
+ * @lock: the port's or set's lock, held
  * @port: the port received on, or NULL for a set
  * @pset: the set received on (when @port is NULL)
  * @space: the receiving space
- * @seen: mbx_spin_count() as the caller last looked, under the lock:
- *        the port's messages and pulses, or the set's gen
  * @us: the budget (the port's or set's spin_us)
  * @t: the receive's timeout (not a no-wait one)
  *
- * Called with no lock held, and a reference on @port or @pset, by a
- * receive that found nothing it could take and would now sleep. A change
- * of the count means a message came (or, on a port, one was taken by
- * another receiver, or came as one went: then the poll runs on to its
- * budget and the caller looks again anyway).
- * Return: true if the caller should look again before it sleeps: the
- * count changed, or the port died or moved or the set was destroyed.
- * False when the budget was used up or another task, a reschedule or a
- * signal stopped the poll.
+ * Called by a receive that found nothing it could take and would now
+ * sleep, with a reference on @port or @pset. Notes mbx_spin_count() under
+ * @lock, drops the lock while polling and takes it again before it
+ * returns; the caller then looks again. A change of the count means a
+ * message came (or, on a port, one was taken by another receiver, or came
+ * as one went: then the poll runs on to its budget and the caller looks
+ * again anyway). The poll ends with a hit when the count changes, the
+ * port dies or moves or the set is destroyed; without one when the budget
+ * is used up or another task, a reschedule or a signal stops it.
  */
-bool mbx_spin(const struct mbx_port *port, const struct mbx_pset *pset,
-	      const struct mbx_space *space, u32 seen, u32 us,
-	      const struct mbx_timeout *t)
+void mbx_spin(spinlock_t *lock, const struct mbx_port *port,
+	      const struct mbx_pset *pset, const struct mbx_space *space,
+	      u32 us, const struct mbx_timeout *t)
+	__must_hold(lock)
 {
+	u32 seen = mbx_spin_count(port, pset);
 	u64 budget, start;
 
+	lockdep_assert_held(lock);
 	us = min(us, READ_ONCE(mbx_spin_max_us));
 	/* Not even a clock read when the CPU is wanted (a peer pinned here). */
 	if (!us || mbx_spin_stop())
-		return false;
+		return;
 	budget = (u64)us * NSEC_PER_USEC;
 	if (!t->forever) {
 		s64 left = ktime_to_ns(ktime_sub(t->deadline, ktime_get()));
 
 		if (left <= 0)
-			return false;
+			return;
 		budget = min_t(u64, budget, left);
 	}
+	spin_unlock(lock);
 	/*
 	 * The loop reads local_clock() (the TSC), not ktime_get(): the
 	 * clocksource may be a slow device (the HPET under QEMU), read on
@@ -131,10 +135,11 @@ bool mbx_spin(const struct mbx_port *port, const struct mbx_pset *pset,
 		if (mbx_spin_count(port, pset) != seen ||
 		    mbx_spin_gone(port, pset, space)) {
 			mbx_stat_add(MBX_STAT_TOTAL_SPIN_HITS, 1);
-			return true;
+			break;
 		}
 		if (mbx_spin_stop() || local_clock() - start >= budget)
-			return false;
+			break;
 		cpu_relax();
 	}
+	spin_lock(lock);
 }
