@@ -42,6 +42,19 @@
 #endif
 
 /*
+ * The default get_unmapped_area of the current process: a method of its mm
+ * up to 6.9, mm_get_unmapped_area() from 6.10 ("mm: switch
+ * mm->get_unmapped_area() to a flag").
+ */
+#if MBX_KERNEL_AT_LEAST(6, 10)
+#define mbx_get_unmapped_area(file, addr, len, pgoff, flags)		\
+	mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags)
+#else
+#define mbx_get_unmapped_area(file, addr, len, pgoff, flags)		\
+	current->mm->get_unmapped_area(file, addr, len, pgoff, flags)
+#endif
+
+/*
  * --- io_uring (IORING_OP_URING_CMD) ------------------------------------
  * struct io_uring_cmd moved to <linux/io_uring/cmd.h> in 6.7; its command
  * area is reached through ->cmd up to 6.4 and io_uring_sqe_cmd(->sqe) from

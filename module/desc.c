@@ -146,6 +146,10 @@ static int mbx_desc_ool_copyin(struct mbx_msg *msg, u32 off, u8 type,
 		ret = mbx_charge_msg_ool(msg, od.size);
 		if (ret)
 			return ret;
+		/* A buffer given away is moved (ool_move.c), else copied. */
+		if (od.deallocate && od.copy == MAILBOX_VIRTUAL_COPY &&
+		    mbx_ool_move(o, od.address, od.size))
+			goto done;
 		ret = mbx_ool_copyin(w->space, o, u64_to_user_ptr(od.address),
 				     od.size);
 		if (ret)
@@ -153,6 +157,7 @@ static int mbx_desc_ool_copyin(struct mbx_msg *msg, u32 off, u8 type,
 		if (od.deallocate)
 			mbx_ool_set_dealloc(o, od.address, od.size);
 	}
+done:
 	/* The receiver gets its own address, never the sender's. */
 	od.address = 0;
 	memcpy(msg->body + off, &od, sizeof(od));

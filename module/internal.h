@@ -27,7 +27,8 @@
  * struct mbx_msg     a queued message; owns the destination right it was
  *                    sent through and the reply right it carries.
  * struct mbx_ool     out-of-line memory of one descriptor (ool.c): a
- *                    reference on an unlinked shmem file holding the bytes,
+ *                    reference on an unlinked shmem file holding the bytes
+ *                    (a copy, or a sender's buffer moved whole: ool_move.c),
  *                    owned by its message and dropped when the message is
  *                    freed; a receiver's mapping holds its own reference.
  * struct mbx_right   a right in flight (taken out of a space by copyin, not
@@ -428,6 +429,8 @@ struct mbx_ool {
 	unsigned long uaddr;		/* receive: mapping made, 0 if none */
 	u64 dealloc_start;		/* send: sender's pages to unmap */
 	u64 dealloc_len;		/* 0: none */
+	u8 prot;			/* moved: the sender's PROT_* */
+	bool moved;			/* the sender's buffer (ool_move.c) */
 };
 
 struct mbx_range {
@@ -561,6 +564,7 @@ enum mbx_stat {
 	MBX_STAT_TOTAL_OOL_CACHE_HITS,
 	MBX_STAT_TOTAL_SPINS,
 	MBX_STAT_TOTAL_SPIN_HITS,
+	MBX_STAT_TOTAL_OOL_MOVES,
 	MBX_STAT_NR,
 };
 
@@ -677,6 +681,9 @@ int mbx_ubuf_fault_in(const struct mbx_ubuf *ub, size_t len);
 void __user *mbx_ubuf_addr(const struct mbx_ubuf *ub, size_t off, size_t len);
 void mbx_ool_init(void);
 void mbx_ool_exit(void);
+struct super_block *mbx_ool_sb(void);
+struct file *mbx_ool_new_file(u32 size);
+bool mbx_ool_file_private(struct file *file);
 int mbx_ool_copyin(struct mbx_space *space, struct mbx_ool *o,
 		   const void __user *uaddr, u32 size);
 void mbx_ool_set_dealloc(struct mbx_ool *o, u64 addr, u32 size);
@@ -693,6 +700,15 @@ void mbx_ool_cache_init(struct mbx_ool_cache *cache);
 struct file *mbx_ool_cache_take(struct mbx_space *space, u32 size);
 void mbx_ool_cache_keep(struct mbx_space *space, struct file *file);
 void mbx_ool_cache_drop(struct mbx_space *space);
+bool mbx_ool_file_idle(struct file *file);
+
+/* ool_move.c */
+int mbx_ool_buffer_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long mbx_ool_buffer_area(struct file *file, unsigned long addr,
+				  unsigned long len, unsigned long pgoff,
+				  unsigned long flags);
+bool mbx_ool_move(struct mbx_ool *o, u64 addr, u32 size);
+void mbx_ool_give_back(struct mbx_msg *msg);
 
 /* notify.c */
 struct mbx_msg *mbx_notify_alloc(s32 id, u32 body_size, gfp_t gfp);

@@ -117,7 +117,7 @@ static int mbx_ioctl_version(void __user *uarg)
 		     MAILBOX_FEATURE_PRIORITIES | MAILBOX_FEATURE_SELECTIVE |
 		     MAILBOX_FEATURE_PULSES | MAILBOX_FEATURE_URING_CMD |
 		     MAILBOX_FEATURE_BATCH_SEND | MAILBOX_FEATURE_BATCH_WAKE |
-		     MAILBOX_FEATURE_SPIN |
+		     MAILBOX_FEATURE_SPIN | MAILBOX_FEATURE_OOL_MOVE |
 		     MAILBOX_FEATURE_PRIO_INHERIT;
 	v.qlimit_default = MAILBOX_QLIMIT_DEFAULT;
 	v.qlimit_max = mbx_qlimit_max;
@@ -205,6 +205,8 @@ static const struct file_operations mbx_fops = {
 	.uring_cmd = mbx_uring_cmd,
 	.flush = mbx_uring_flush,
 	.show_fdinfo = mbx_show_fdinfo,
+	.mmap = mbx_ool_buffer_mmap,
+	.get_unmapped_area = mbx_ool_buffer_area,
 	.llseek = no_llseek,
 };
 

@@ -531,8 +531,11 @@ out_free:
 		kvfree(txn.rec);
 	kvfree(src);
 	kfree(unmap);
-	if (ret)
+	if (ret) {
+		if (msg->ool)
+			mbx_ool_give_back(msg);
 		mbx_msg_free(msg);
+	}
 out_ubuf:
 	mbx_ubuf_free(&ub);
 	return ret;

@@ -203,8 +203,12 @@ void __user *mbx_ubuf_addr(const struct mbx_ubuf *ub, size_t off, size_t len)
  * of 2 MiB or more gets transparent huge pages up to its size, so a large
  * out-of-line region is allocated, charged, indexed and mapped 2 MiB at a
  * time (the receiver's mapping is 2 MiB aligned and faults in with one PMD
- * per huge page) instead of 4 KiB at a time. NULL when the kernel has no
- * THP or the mount fails: then the files live on the kernel's shm_mnt.
+ * per huge page) instead of 4 KiB at a time. Mounted without the option
+ * when the kernel has no THP; NULL only if tmpfs cannot be mounted at all:
+ * then the files live on the kernel's shm_mnt and no buffer is ever moved
+ * (ool_move.c tells a buffer by its superblock). get_fs_type()'s reference
+ * is on built-in code (tmpfs has no module) and is not dropped:
+ * put_filesystem() is not exported.
  * Files keep the mount alive after mbx_ool_exit() drops our reference (a
  * receiver may still map one after the module is gone; all of it is
  * shmem's code, none ours).
@@ -223,9 +227,11 @@ void mbx_ool_init(void)
 	if (IS_ERR(mnt)) {
 		pr_info("out-of-line memory without huge pages (%ld)\n",
 			PTR_ERR(mnt));
-		return;
+		/* Still our own instance: buffers are told by it. */
+		mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, NULL);
 	}
-	mbx_ool_mnt = mnt;
+	if (!IS_ERR(mnt))
+		mbx_ool_mnt = mnt;
 }
 
 void mbx_ool_exit(void)
@@ -241,8 +247,14 @@ static unsigned long mbx_ool_pages(u32 size)
 	return DIV_ROUND_UP((unsigned long)size, PAGE_SIZE);
 }
 
+/* The superblock of our tmpfs instance, NULL if there is none. */
+struct super_block *mbx_ool_sb(void)
+{
+	return mbx_ool_mnt ? mbx_ool_mnt->mnt_sb : NULL;
+}
+
 /* A new file for @size bytes of out-of-line memory. */
-static struct file *mbx_ool_new_file(u32 size)
+struct file *mbx_ool_new_file(u32 size)
 {
 	if (mbx_ool_mnt)
 		return shmem_file_setup_with_mnt(mbx_ool_mnt, "mailbox-ool",
@@ -251,17 +263,23 @@ static struct file *mbx_ool_new_file(u32 size)
 }
 
 /*
- * An idle cached file (no mapping, no other open) may still have pages that
- * someone holds: a reference a receiver's get_user_pages() took through its
- * mapping (a vmsplice()d pipe, O_DIRECT in flight, a pinned buffer) would
- * let that receiver see the next message. So every folio must be held by
- * nothing but the page cache (and the reference taken here). Nobody can
- * take a new reference on them (the file is unreachable and its mappings
- * are gone), so a folio that passes stays private. The check is exact: a
- * transient reference (a per-CPU LRU batch, compaction) fails it as well
- * and the send uses a new file: a miss, never a leak.
+ * An idle file (no mapping, no other open: a cached one, or a moved
+ * buffer, ool_move.c) may still have pages that someone holds: a reference
+ * get_user_pages() took through a mapping (a vmsplice()d pipe, O_DIRECT in
+ * flight, a pinned buffer) would let its holder see or change the next
+ * message. So every folio must be held by nothing but the page cache (and
+ * the reference taken here), plus, for a folio not on an LRU list yet, the
+ * per-CPU batch that will put it there (folio_add_lru(): a page just
+ * written or faulted in sits there, PG_lru clear, until the batch fills; a
+ * held folio in the batch has two extra references and fails). This CPU's
+ * batches are emptied first; another CPU's may still hold a folio that was
+ * activated or deactivated there (PG_lru set, one more reference). Nobody
+ * can take a new reference on them (the file is unreachable and its
+ * mappings are gone), so a folio that passes stays private. Any other transient
+ * reference (compaction, another LRU batch) fails the check and the send
+ * copies into a new file: a miss, never a leak.
  */
-static bool mbx_ool_file_private(struct file *file)
+bool mbx_ool_file_private(struct file *file)
 {
 	struct folio_batch fbatch;
 	pgoff_t index = 0;
@@ -269,13 +287,21 @@ static bool mbx_ool_file_private(struct file *file)
 	unsigned int i;
 
 	folio_batch_init(&fbatch);
+	/*
+	 * Empty this CPU's LRU batches first (lru_add_drain() is not
+	 * exported; the first release of a non-empty folio batch does it).
+	 */
+	if (filemap_get_folios(file->f_mapping, &index, ULONG_MAX, &fbatch))
+		folio_batch_release(&fbatch);
+	index = 0;
 	while (ok && filemap_get_folios(file->f_mapping, &index, ULONG_MAX,
 					&fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
 			struct folio *folio = fbatch.folios[i];
+			int refs = folio_nr_pages(folio) + 1 +
+				   !folio_test_lru(folio);
 
-			if (folio_mapped(folio) ||
-			    folio_ref_count(folio) != folio_nr_pages(folio) + 1)
+			if (folio_mapped(folio) || folio_ref_count(folio) > refs)
 				ok = false;
 		}
 		folio_batch_release(&fbatch);
@@ -422,8 +448,10 @@ int mbx_ool_map(struct mbx_msg *msg)
 
 		if (!o->file)
 			continue;
+		/* A moved buffer is only the receiver's: shared. */
 		addr = vm_mmap(o->file, 0, mbx_ool_pages(o->size) << PAGE_SHIFT,
-			       PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+			       PROT_READ | PROT_WRITE,
+			       o->moved ? MAP_SHARED : MAP_PRIVATE, 0);
 		if (IS_ERR_VALUE(addr)) {
 			mbx_ool_unmap(msg);
 			return (long)addr;

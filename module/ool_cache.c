@@ -64,8 +64,11 @@ static u64 mbx_ool_file_bytes(struct file *file)
 	return PAGE_ALIGN(i_size_read(file_inode(file)));
 }
 
-/* Nobody but the cache references @file (see the comment at the top). */
-static bool mbx_ool_file_idle(struct file *file)
+/*
+ * Nobody but the caller references @file (see the comment at the top): the
+ * cache, or a send moving a buffer (ool_move.c).
+ */
+bool mbx_ool_file_idle(struct file *file)
 {
 	return file_count(file) == 1 && d_count(file->f_path.dentry) == 1 &&
 	       !mapping_mapped(file->f_mapping);

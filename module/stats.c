@@ -74,6 +74,7 @@ static const char * const mbx_stat_names[MBX_STAT_NR] = {
 	[MBX_STAT_TOTAL_OOL_CACHE_HITS] = "total_ool_cache_hits",
 	[MBX_STAT_TOTAL_SPINS] = "total_spins",
 	[MBX_STAT_TOTAL_SPIN_HITS] = "total_spin_hits",
+	[MBX_STAT_TOTAL_OOL_MOVES] = "total_ool_moves",
 };
 
 /* Names by kind, counted at read time: MAILBOX_RIGHT_* order. */

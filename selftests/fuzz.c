@@ -20,9 +20,10 @@
  * Messages carry port, port-array and out-of-line memory descriptors of
  * random sizes and pointers, and are sent and received whole or through
  * segment arrays (SEND_IOV, RCV_IOV) of random counts, lengths and
- * pointers. Out-of-line sources live in a per-thread region that is mapped
- * again after a send that may have deallocated it; received out-of-line
- * memory is unmapped by harvest().
+ * pointers. Out-of-line sources live in a per-thread region (anonymous
+ * memory or an out-of-line buffer, which a send with deallocate moves) that
+ * is mapped again after a send that may have deallocated it; received
+ * out-of-line memory is unmapped by harvest().
  *
  * Checks: every errno is in the documented set of its ioctl (errno_ok()),
  * no worker crashes or hangs (a watchdog kills it), and after exit the
@@ -556,17 +557,26 @@ static void harvest(struct worker *w, const uint8_t *buf, uint32_t size,
 	}
 }
 
-/* The per-thread OOL source region, mapped (again) at a fixed place. */
-static uint8_t *ool_region(int remap)
+/*
+ * The per-thread OOL source region, mapped (again) at a fixed place: half
+ * the time an out-of-line buffer (mmap of the worker's space, which a send
+ * with deallocate moves instead of copying), else anonymous memory.
+ */
+static uint8_t *ool_region(struct worker *w, int remap)
 {
 	static __thread uint8_t *region;
 	size_t len = OOL_PAGES * 4096UL;
-	void *p;
+	int fixed = region ? MAP_FIXED : 0;
+	void *p = MAP_FAILED;
 
 	if (region && !remap)
 		return region;
-	p = mmap(region, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | (region ? MAP_FIXED : 0), -1, 0);
+	if (chance(w, 50))
+		p = mmap(region, len, PROT_READ | PROT_WRITE, MAP_SHARED | fixed,
+			 w->space, 0);
+	if (p == MAP_FAILED)
+		p = mmap(region, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | fixed, -1, 0);
 	if (p == MAP_FAILED) {
 		perror("fuzz: mmap");
 		exit(FUZZ_BAIL);
@@ -733,10 +743,15 @@ static void do_msg(struct worker *w)
 		for (i = 0; i < n && i < 8; i++) {
 			if (chance(w, 20)) {
 				struct mailbox_msg_ool_descriptor *md = (void *)(sbuf + size);
-				uint8_t *src = ool_region(0);
+				uint8_t *src = ool_region(w, 0);
 
 				md->size = pick_ool_size(w);
 				md->address = (uintptr_t)pick_ptr(w, src + below(w, 4096), 10);
+				/* The whole region, as a move takes it. */
+				if (chance(w, 15)) {
+					md->address = (uintptr_t)src;
+					md->size = OOL_PAGES * 4096 - below(w, 4096);
+				}
 				/* Never unmap memory other than the region. */
 				md->deallocate = md->address >= (uintptr_t)src &&
 						 md->address < (uintptr_t)src + 4096 &&
@@ -862,7 +877,7 @@ static void do_msg(struct worker *w)
 	    (m.rcv_msg == (uintptr_t)rbuf || m.rcv_msg == (uintptr_t)riov))
 		harvest(w, rbuf, m.rcv_size, err == 0 && space == w->space);
 	if (dealloc)
-		ool_region(1);	/* the send may have unmapped some of it */
+		ool_region(w, 1);	/* the send may have unmapped (moved) it */
 }
 
 static void do_pulse(struct worker *w)

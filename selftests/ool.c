@@ -10,7 +10,10 @@
  * ool_bytes counter); the sender's cache of idle files (reuse with only the
  * new bytes, never a file a mapping, a fork or a pipe still uses, a failed
  * send into a reused file, the cache dropped with the space, idle files
- * given back to reclaim) and huge pages.
+ * given back to reclaim) and huge pages; buffers (mmap of the device)
+ * moved instead of copied when given away, forwarded the same way, copied
+ * when they are not whole or not only the sender's (a fork, a pipe), given
+ * back on a failed send, and the mmap errors.
  */
 #include "issue4_test.h"
 
@@ -806,33 +809,57 @@ TEST_F(mailbox, a_region_the_receiver_still_maps_is_not_reused)
 	munmap(src, 2 * PG);
 }
 
+/*
+ * A fork that keeps the mapping of @p and, once *@go is closed, exits 0 if
+ * it still reads @len bytes of @seed there. Return: its pid (-1: failed).
+ */
+static pid_t fork_watching(const void *p, size_t len, unsigned int seed,
+			   int *go)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 0)
+			_exit(2);
+		_exit(same(p, len, seed) ? 0 : 1);
+	}
+	close(fds[0]);
+	*go = fds[1];
+	return pid;
+}
+
+/* Let the fork of fork_watching() check, and reap it: true if it saw it. */
+static bool watched(pid_t pid, int go)
+{
+	int st;
+
+	close(go);
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       WEXITSTATUS(st) == 0;
+}
+
 TEST_F(mailbox, a_region_a_fork_still_maps_is_not_reused)
 {
 	unsigned long long hits = stat_of("total_ool_cache_hits");
 	unsigned char *src = map(2 * PG), *p;
-	int go[2], st;
 	pid_t pid;
-	char c;
+	int go;
 
 	pin_to_this_cpu();
 	ASSERT_NE(NULL, src);
-	ASSERT_EQ(0, pipe(go));
 	p = pass(_metadata, self, src, 2 * PG, 1);
-	pid = fork();
+	pid = fork_watching(p, 2 * PG, 1, &go);
 	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(go[1]);
-		if (read(go[0], &c, 1) != 0)
-			_exit(2);
-		_exit(same(p, 2 * PG, 1) ? 0 : 1);
-	}
-	close(go[0]);
 	ASSERT_EQ(0, munmap(p, 2 * PG));
 	p = pass(_metadata, self, src, 2 * PG, 2);
 	EXPECT_EQ(hits, stat_of("total_ool_cache_hits"));
-	close(go[1]);
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_TRUE(watched(pid, go));
 	munmap(p, 2 * PG);
 	munmap(src, 2 * PG);
 }
@@ -967,6 +994,320 @@ TEST_F(mailbox, a_region_of_2_mib_or_more_is_mapped_with_huge_pages_where_thp_ex
 	munmap(src, len);
 }
 
+/*
+ * ---- buffers moved instead of copied (module/ool_move.c) ----
+ * A move needs the buffer's pages held by nothing but the page cache; a
+ * page another CPU activated may sit in that CPU's LRU batch with a
+ * reference for a while, which makes the send copy. The tests that expect
+ * a move run on one CPU (the module empties that CPU's batches).
+ */
+
+/* A new out-of-line buffer of @len bytes: mmap(MAP_SHARED) of the device. */
+static unsigned char *buffer(int fd, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The permissions field ("rw-s") of the /proc/self/maps line holding @p. */
+static bool perms_of(const void *p, char perms[5])
+{
+	unsigned long lo, hi, a = (uintptr_t)p;
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 &&
+			a >= lo && a < hi;
+	fclose(f);
+	return found;
+}
+
+/* A sends @len bytes at @src with deallocate; B's mapping of them. */
+static unsigned char *give(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(mailbox) *self, void *src, __u32 len)
+{
+	static struct mb_cmsg r;
+	__u32 status;
+
+	EXPECT_EQ(0, send_one(self, src, len, 1, &status));
+	EXPECT_EQ(MAILBOX_MSG_SUCCESS, status);
+	EXPECT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	EXPECT_EQ(len, ool_at(r.buf, 0)->size);
+	return (unsigned char *)(uintptr_t)ool_at(r.buf, 0)->address;
+}
+
+TEST_F(mailbox, a_buffer_given_away_is_moved_and_the_receiver_can_move_it_on)
+{
+	unsigned long long moves = stat_of("total_ool_moves");
+	const __u32 len = 5 * PG;
+	unsigned char *buf = buffer(self->fd, len), *p, *q;
+	static struct mb_cmsg m, r;
+	__u32 pa, sb, status;
+	char perms[5];
+
+	pin_to_this_cpu();
+
+	ASSERT_NE(NULL, buf);
+	/* A new buffer reads as zeros. */
+	EXPECT_TRUE(zero(buf, 0, len));
+	fill(buf, len, 3);
+	ASSERT_EQ(0, send_one(self, buf, len, 1, &status));
+	EXPECT_EQ(moves + 1, stat_of("total_ool_moves"));
+	/* Gone from the sender, placeholder and all (before B maps there). */
+	EXPECT_FALSE(mapped(buf, len));
+	EXPECT_EQ(len, ool_bytes());
+	ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	p = (unsigned char *)(uintptr_t)ool_at(r.buf, 0)->address;
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(same(p, len, 3));
+	/* The receiver's own, shared mapping of the same file. */
+	ASSERT_TRUE(perms_of(p, perms));
+	EXPECT_STREQ("rw-s", perms);
+	EXPECT_EQ(0, ool_bytes());
+
+	/* B moves it on to a port of A, changed: no copy at this hop either. */
+	memset(p, 0x42, PG);
+	ASSERT_EQ(0, mb_alloc_receive(self->fd, &pa));
+	ASSERT_EQ(0, mb_give_send(self->fd, self->fd2, pa, &sb));
+	mb_cmsg_init(&m, sb, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 78);
+	cmsg_ool(&m, p, len, 1);
+	ASSERT_EQ(0, mb_cmsg_send(self->fd2, &m, &status));
+	EXPECT_EQ(moves + 2, stat_of("total_ool_moves"));
+	EXPECT_FALSE(mapped(p, len));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, mb_recv_now(self->fd, pa, r.buf, sizeof(r.buf), 0, NULL,
+				 &status));
+	q = (unsigned char *)(uintptr_t)ool_at(r.buf, 0)->address;
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ(0x42, q[0]);
+	EXPECT_EQ(0x42, q[PG - 1]);
+	EXPECT_TRUE(same(q + PG, len - PG, 3 + PG * 131));
+	EXPECT_EQ(0, munmap(q, len));
+}
+
+TEST_F(mailbox, a_large_buffer_is_2_mib_aligned_and_moved_whole)
+{
+	unsigned long long moves = stat_of("total_ool_moves");
+	const __u32 len = 8 << 20;
+	unsigned char *buf = buffer(self->fd, len), *p;
+
+	pin_to_this_cpu();
+
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(0, (uintptr_t)buf % (2 << 20));
+	fill(buf, len, 4);
+	p = give(_metadata, self, buf, len);
+	EXPECT_EQ(moves + 1, stat_of("total_ool_moves"));
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(same(p, len, 4));
+	munmap(p, len);
+}
+
+TEST_F(mailbox, a_buffer_sent_with_fewer_bytes_in_as_many_pages_is_moved)
+{
+	unsigned long long moves = stat_of("total_ool_moves");
+	unsigned char *buf = buffer(self->fd, 2 * PG), *p;
+
+	pin_to_this_cpu();
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, 2 * PG, 5);
+	p = give(_metadata, self, buf, PG + 1);
+	EXPECT_EQ(moves + 1, stat_of("total_ool_moves"));
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(same(p, PG + 1, 5));
+	munmap(p, 2 * PG);
+}
+
+/* Sent with deallocate but copied: right bytes, no move counted. */
+static void copied(struct __test_metadata *_metadata,
+		   FIXTURE_DATA(mailbox) *self, unsigned char *src, __u32 len,
+		   unsigned int seed)
+{
+	unsigned long long moves = stat_of("total_ool_moves");
+	unsigned char *p;
+	char perms[5];
+
+	fill(src, len, seed);
+	p = give(_metadata, self, src, len);
+	EXPECT_EQ(moves, stat_of("total_ool_moves"));
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(same(p, len, seed));
+	ASSERT_TRUE(perms_of(p, perms));
+	EXPECT_STREQ("rw-p", perms);
+	munmap(p, (len + PG - 1) & ~(PG - 1));
+}
+
+TEST_F(mailbox, anonymous_memory_part_of_a_buffer_or_a_physical_copy_is_copied)
+{
+	unsigned char *anon = map(2 * PG), *buf = buffer(self->fd, 4 * PG);
+	unsigned long long moves = stat_of("total_ool_moves");
+	static struct mb_cmsg m, r;
+	__u32 status;
+
+	ASSERT_NE(NULL, anon);
+	ASSERT_NE(NULL, buf);
+	copied(_metadata, self, anon, 2 * PG, 6);
+	EXPECT_FALSE(mapped(anon, 2 * PG));
+	/* The buffer's first pages, its last ones, fewer pages than it has. */
+	copied(_metadata, self, buf, 2 * PG, 7);
+	EXPECT_FALSE(mapped(buf, 2 * PG));
+	EXPECT_TRUE(mapped(buf + 2 * PG, 2 * PG));
+	copied(_metadata, self, buf + 2 * PG, 2 * PG, 8);
+	EXPECT_FALSE(mapped(buf + 2 * PG, 2 * PG));
+
+	/* MAILBOX_PHYSICAL_COPY asks for a copy. */
+	buf = buffer(self->fd, 2 * PG);
+	ASSERT_NE(NULL, buf);
+	fill(buf, 2 * PG, 9);
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 77);
+	cmsg_ool(&m, buf, 2 * PG, 1)->copy = MAILBOX_PHYSICAL_COPY;
+	ASSERT_EQ(0, mb_cmsg_send(self->fd, &m, &status));
+	EXPECT_EQ(moves, stat_of("total_ool_moves"));
+	EXPECT_FALSE(mapped(buf, 2 * PG));
+	ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	EXPECT_TRUE(same((void *)(uintptr_t)ool_at(r.buf, 0)->address, 2 * PG, 9));
+	munmap((void *)(uintptr_t)ool_at(r.buf, 0)->address, 2 * PG);
+
+	/* Without deallocate the sender keeps it: copied. */
+	buf = buffer(self->fd, 2 * PG);
+	ASSERT_NE(NULL, buf);
+	fill(buf, 2 * PG, 10);
+	ASSERT_EQ(0, send_one(self, buf, 2 * PG, 0, &status));
+	EXPECT_EQ(moves, stat_of("total_ool_moves"));
+	memset(buf, 0, 2 * PG);
+	ASSERT_EQ(0, recv_one(self, &r, 0, NULL, &status));
+	EXPECT_TRUE(same((void *)(uintptr_t)ool_at(r.buf, 0)->address, 2 * PG, 10));
+	munmap((void *)(uintptr_t)ool_at(r.buf, 0)->address, 2 * PG);
+	munmap(buf, 2 * PG);
+}
+
+TEST_F(mailbox, a_buffer_a_fork_shares_is_copied_and_the_fork_keeps_its_view)
+{
+	unsigned char *buf = buffer(self->fd, 2 * PG);
+	pid_t pid;
+	int go;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, 2 * PG, 11);
+	pid = fork_watching(buf, 2 * PG, 11, &go);
+	ASSERT_LE(0, pid);
+	copied(_metadata, self, buf, 2 * PG, 11);
+	EXPECT_FALSE(mapped(buf, 2 * PG));
+	EXPECT_TRUE(watched(pid, go));
+}
+
+TEST_F(mailbox, a_buffer_whose_pages_a_pipe_holds_is_copied)
+{
+	unsigned char *buf = buffer(self->fd, 2 * PG), *back = map(2 * PG);
+	struct iovec iov;
+	int fds[2];
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, back);
+	ASSERT_EQ(0, pipe(fds));
+	fill(buf, 2 * PG, 12);
+	/* The pipe takes references on the buffer's pages themselves. */
+	iov.iov_base = buf;
+	iov.iov_len = 2 * PG;
+	ASSERT_EQ(2 * PG, vmsplice(fds[1], &iov, 1, 0));
+	copied(_metadata, self, buf, 2 * PG, 12);
+	/* What the pipe holds is still the sender's, and only its. */
+	ASSERT_EQ(2 * PG, read(fds[0], back, 2 * PG));
+	EXPECT_TRUE(same(back, 2 * PG, 12));
+	close(fds[0]);
+	close(fds[1]);
+	munmap(back, 2 * PG);
+}
+
+TEST_F(mailbox, a_failed_send_gives_the_buffer_back_where_it_was)
+{
+	unsigned long long moves = stat_of("total_ool_moves");
+	unsigned char *buf = buffer(self->fd, 3 * PG), *p;
+	unsigned char *anon = map(PG);
+	static struct mb_cmsg m;
+	char perms[5];
+	__u32 status;
+
+	pin_to_this_cpu();
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, anon);
+	fill(buf, 3 * PG, 13);
+	ASSERT_EQ(0, mb_set_qlimit(self->fd2, self->pb, 1));
+	ASSERT_EQ(0, send_one(self, anon, PG, 0, &status));
+	/* Full queue, SEND_TIMEOUT 0: fails after the buffer was taken. */
+	EXPECT_EQ(EAGAIN, send_one(self, buf, 3 * PG, 1, &status));
+	EXPECT_EQ(MAILBOX_SEND_TIMED_OUT, status);
+	EXPECT_EQ(moves, stat_of("total_ool_moves"));
+	ASSERT_TRUE(mapped(buf, 3 * PG));
+	EXPECT_TRUE(same(buf, 3 * PG, 13));
+	ASSERT_TRUE(perms_of(buf, perms));
+	EXPECT_STREQ("rw-s", perms);
+	EXPECT_EQ(PG, ool_bytes());
+
+	/* Taken, then a later descriptor is unreadable: back again. */
+	ASSERT_EQ(0, mb_set_qlimit(self->fd2, self->pb, 5));
+	ASSERT_EQ(0, mprotect(anon, PG, PROT_NONE));
+	mb_cmsg_init(&m, self->sa, MAILBOX_MSG_TYPE_COPY_SEND, 0, 0, 77);
+	cmsg_ool(&m, buf, 3 * PG, 1);
+	cmsg_ool(&m, anon, PG, 0);
+	EXPECT_EQ(EFAULT, mb_cmsg_send(self->fd, &m, &status));
+	EXPECT_EQ(MAILBOX_SEND_INVALID_DATA, status);
+	EXPECT_EQ(moves, stat_of("total_ool_moves"));
+	ASSERT_TRUE(mapped(buf, 3 * PG));
+	EXPECT_TRUE(same(buf, 3 * PG, 13));
+	EXPECT_EQ(PG, ool_bytes());
+	EXPECT_EQ(1, mb_send_urefs(self->fd, self->sa));
+
+	/* Still a buffer: it moves once there is room. */
+	ASSERT_EQ(0, recv_one(self, &m, 0, NULL, &status));
+	munmap((void *)(uintptr_t)ool_at(m.buf, 0)->address, PG);
+	p = give(_metadata, self, buf, 3 * PG);
+	EXPECT_EQ(moves + 1, stat_of("total_ool_moves"));
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(same(p, 3 * PG, 13));
+	munmap(p, 3 * PG);
+	munmap(anon, PG);
+}
+
+TEST_F(mailbox, a_queued_moved_buffer_dies_with_its_port)
+{
+	unsigned char *buf = buffer(self->fd, 4 * PG);
+	__u32 status;
+
+	ASSERT_NE(NULL, buf);
+	fill(buf, 4 * PG, 14);
+	ASSERT_EQ(0, send_one(self, buf, 4 * PG, 1, &status));
+	EXPECT_EQ(4 * PG, ool_bytes());
+	EXPECT_EQ(0, mb_mod_refs(self->fd2, self->pb, MAILBOX_RIGHT_RECEIVE, -1));
+	EXPECT_EQ(0, ool_bytes());
+}
+
+TEST_F(mailbox, a_buffer_mapping_must_be_shared_at_offset_0_and_at_most_64_mib)
+{
+	void *p;
+
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, PG);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, MAILBOX_OOL_MAX + PG, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, MAILBOX_OOL_MAX, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, munmap(p, MAILBOX_OOL_MAX));
+}
+
 TEST_F(mailbox, version_reports_ool_and_iov)
 {
 	struct mailbox_version v;
@@ -974,6 +1315,7 @@ TEST_F(mailbox, version_reports_ool_and_iov)
 	ASSERT_EQ(0, mb_version(self->fd, &v));
 	EXPECT_NE(0, v.features & MAILBOX_FEATURE_OOL);
 	EXPECT_NE(0, v.features & MAILBOX_FEATURE_IOV);
+	EXPECT_NE(0, v.features & MAILBOX_FEATURE_OOL_MOVE);
 }
 
 TEST(counters_are_back_to_zero)

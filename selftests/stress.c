@@ -3,9 +3,10 @@
  * Kill-storm stress: NWORKERS processes exchange messages, send and
  * send-once rights and receive rights (port descriptors with MOVE_RECEIVE),
  * out-of-line memory of 1-3 pages (so the sender's file cache reuses and
- * drops files while receivers map, keep and unmap them; half of them
- * busy-poll their port and set, MAILBOX_ATTR_SPIN), find each other
- * through the registry, receive on port sets and request
+ * drops files while receivers map, keep and unmap them; half of it in
+ * out-of-line buffers, moved instead of copied or given back on a failed
+ * send), half of them busy-poll their port and set (MAILBOX_ATTR_SPIN),
+ * find each other through the registry, receive on port sets and request
  * notifications, while the supervisor SIGKILLs a random worker at a random
  * moment and starts a new one in its slot.
  *
@@ -130,6 +131,23 @@ static uint8_t ool_src[3 * 4096];
 static void *kept_map;		/* one received region left mapped */
 static size_t kept_len;
 
+/*
+ * An out-of-line buffer (mmap of the space) with data, as @d's memory, with
+ * deallocate: the send moves it. MAP_FAILED (and @d unchanged) if none.
+ */
+static void *give_buffer(int fd, struct mailbox_msg_ool_descriptor *d)
+{
+	void *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return p;
+	memset(p, 0x6b, 3 * 4096);
+	d->address = (uintptr_t)p;
+	d->size = 3 * 4096 - below(2) * 100;
+	d->deallocate = 1;
+	return p;
+}
+
 /* Unmap a received region, or keep it mapped until the next one. */
 static void ool_received(const struct mailbox_msg_ool_descriptor *d)
 {
@@ -188,7 +206,8 @@ static void worker(int slot, uint64_t seed)
 		struct complex_msg m = { 0 };
 		struct mailbox_msg a = { 0 };
 		uint32_t peer, extra = 0, n = 0;
-		int op = below(10);
+		void *buf = MAP_FAILED;
+		int op = below(10), err;
 
 		if (op < 5) {
 			/* Send to a peer found in the registry. */
@@ -233,11 +252,18 @@ static void worker(int slot, uint64_t seed)
 				o->d.copy = MAILBOX_VIRTUAL_COPY;
 				o->d.type = MAILBOX_MSG_OOL_DESCRIPTOR;
 				a.send_size = sizeof(*o);
+				/* Half of them a buffer given away: moved. */
+				if (below(2))
+					buf = give_buffer(fd, &o->d);
 			}
-			if (xioctl(fd, MAILBOX_IOC_MSG, &a) == 0)
+			err = xioctl(fd, MAILBOX_IOC_MSG, &a);
+			if (!err)
 				atomic_fetch_add(&sh->sends_ok, 1);
 			else if (extra)
 				destroy(fd, extra);
+			/* A failed send leaves the buffer with us. */
+			if (err && buf != MAP_FAILED)
+				munmap(buf, 3 * 4096);
 			deallocate(fd, peer);
 		} else if (op < 8) {
 			/* Receive on the set; keep some rights, drop others. */
@@ -419,6 +445,8 @@ int main(void)
 	    !read_stats("total_ool_cache_hits", &hits))
 		printf("# out-of-line: %ld bytes sent (since load), %ld sends reused a cached file\n",
 		       ool, hits);
+	if (!read_stats("total_ool_moves", &ool))
+		printf("# out-of-line: %ld buffers moved\n", ool);
 	if (!read_stats("total_spins", &ool) && !read_stats("total_spin_hits", &hits))
 		printf("# busy-poll: %ld receives polled (since load), %ld found a message\n",
 		       ool, hits);

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,6 +42,16 @@ void Space::reset() noexcept
 	if (fd_ >= 0)
 		::close(fd_);
 	fd_ = -1;
+}
+
+result<OolRegion> Space::ool_buffer(std::size_t size) const noexcept
+{
+	if (size == 0)
+		return std::unexpected(make_error(EINVAL));
+	void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+	if (p == MAP_FAILED)
+		return std::unexpected(make_error(errno));
+	return OolRegion(p, size);
 }
 
 result<ReceiveRight> Space::allocate_receive() const noexcept

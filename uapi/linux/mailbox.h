@@ -46,6 +46,7 @@
 #define MAILBOX_FEATURE_BATCH_SEND	(1ULL << 17)	/* sends in MAILBOX_IOC_MSG_BATCH */
 #define MAILBOX_FEATURE_BATCH_WAKE	(1ULL << 18)	/* MAILBOX_PORT_FLAG_BATCH_WAKE */
 #define MAILBOX_FEATURE_SPIN		(1ULL << 19)	/* MAILBOX_ATTR_SPIN */
+#define MAILBOX_FEATURE_OOL_MOVE	(1ULL << 20)	/* mmap() buffers, moved */
 
 /* Special names. */
 #define MAILBOX_PORT_NULL	0x00000000U
@@ -377,7 +378,19 @@ struct mailbox_msg_ool_ports_descriptor {
 	__u32 count;
 } __mailbox_packed;
 
-/* mailbox_msg_ool_descriptor.copy (both copy the bytes once, see below) */
+/*
+ * mailbox_msg_ool_descriptor.copy (both copy the bytes once, see below).
+ *
+ * Out-of-line buffers (MAILBOX_FEATURE_OOL_MOVE): mmap(NULL, len,
+ * PROT_READ | PROT_WRITE, MAP_SHARED, mailbox_fd, 0) gives a new zero-filled
+ * buffer of len (1..MAILBOX_OOL_MAX) bytes (EINVAL for MAP_PRIVATE, an
+ * offset or a larger len). Sent whole (@address its start, @size in as many
+ * pages) with @deallocate 1 and MAILBOX_VIRTUAL_COPY, and the sender's
+ * alone (no fork shares it, no pipe or pin holds its pages), it is moved:
+ * unmapped from the sender during the send, mapped MAP_SHARED into the
+ * receiver, never copied; a failed send maps it back. Anything else is
+ * copied.
+ */
 #define MAILBOX_PHYSICAL_COPY		0
 #define MAILBOX_VIRTUAL_COPY		1
 #define MAILBOX_OOL_MAX			(64U << 20)	/* bytes per descriptor */
@@ -385,10 +398,12 @@ struct mailbox_msg_ool_ports_descriptor {
 /*
  * struct mailbox_msg_ool_descriptor - out-of-line memory
  * (layout of XNU's mach_msg_ool_descriptor64_t)
- * @address:    send: user address of @size bytes, copied at send time;
+ * @address:    send: user address of @size bytes, copied at send time
+ *              (or moved, above);
  *              receive: address of a new private mapping (PROT_READ |
  *              PROT_WRITE, page-aligned, its length @size rounded up to a
- *              page) holding the bytes, freed with munmap(); 0 if @size is 0
+ *              page; shared for a moved buffer) holding the bytes, freed
+ *              with munmap(); 0 if @size is 0
  * @deallocate: send: 0, or 1 to unmap from the sender, once the message is
  *              queued, every whole page inside [@address, @address + @size);
  *              receive: 0

@@ -244,6 +244,13 @@ public:
 	// MAILBOX_IOC_VERSION
 	[[nodiscard]] result<mailbox_version> version() const noexcept { return sys::version(fd_); }
 
+	// A new out-of-line buffer of @size bytes (1..MAILBOX_OOL_MAX), zero
+	// filled: mmap(MAP_SHARED) of this fd; it belongs to no space. Sent
+	// with MessageBuilder::give() it moves to the receiver without a copy
+	// (MAILBOX_FEATURE_OOL_MOVE); after that successful send, release()
+	// the region: the range is no longer the sender's.
+	[[nodiscard]] result<OolRegion> ool_buffer(std::size_t size) const noexcept;
+
 	// MAILBOX_IOC_PORT_ALLOCATE with MAILBOX_RIGHT_RECEIVE / _DEAD_NAME /
 	// _PORT_SET.
 	[[nodiscard]] result<ReceiveRight> allocate_receive() const noexcept;

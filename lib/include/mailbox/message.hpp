@@ -92,6 +92,8 @@ private:
 	alignas(message_alignment) std::byte storage_[N] = {};
 };
 
+class OolRegion;
+
 // Writes a message into caller-provided storage. Every put is bounds
 // checked; once something did not fit the builder is "overflowed" and
 // finish() reports it (so a chain of puts needs one check at the end).
@@ -194,6 +196,14 @@ public:
 		d.size = static_cast<std::uint32_t>(data.size());
 		return put_descriptor(&d, sizeof(d));
 	}
+
+	// Appends @region (a buffer of Space::ool_buffer(), or a region a
+	// moved buffer arrived in) with deallocate and MAILBOX_VIRTUAL_COPY:
+	// the kernel moves its pages to the receiver instead of copying them
+	// and, once the send succeeded, the range is gone from the sender:
+	// call region.release() then (a failed send leaves it in place). Any
+	// other region is copied and its whole pages unmapped, as ool(..., true).
+	MessageBuilder &give(const OolRegion &region) noexcept;
 
 	// Descriptors written so far.
 	[[nodiscard]] std::uint32_t descriptor_count() const noexcept { return ndesc_; }
@@ -748,6 +758,11 @@ private:
 	void *addr_ = nullptr;
 	std::size_t size_ = 0;
 };
+
+inline MessageBuilder &MessageBuilder::give(const OolRegion &region) noexcept
+{
+	return ool(region.data(), true, MAILBOX_VIRTUAL_COPY);
+}
 
 // Takes ownership of the mapping a *received* out-of-line descriptor
 // carries (empty for size 0 or another descriptor type). Never use it on a

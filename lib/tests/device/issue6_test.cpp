@@ -423,3 +423,71 @@ TEST_CASE("Out-of-line memory arrives in a mapping the receiver owns",
 	}
 	f.check_no_names_left();
 }
+
+TEST_CASE("An out-of-line buffer given away moves to the receiver, and back",
+	  "[device][ool][move]")
+{
+	NEED_FEATURE(MAILBOX_FEATURE_OOL_MOVE);
+	SpaceFixture f;
+	{
+		auto port = f.space.allocate_receive();
+		REQUIRE(port);
+		auto send = port->make_send();
+		REQUIRE(send);
+		const std::size_t size = 3 * 4096 + 10;
+		auto buf = f.space.ool_buffer(size);
+		REQUIRE(buf);
+		for (std::size_t i = 0; i < size; i++)
+			buf->data()[i] = static_cast<std::byte>(i * 5);
+		MessageBuffer<128> out, in;
+
+		SECTION("a failed send leaves the buffer with the sender")
+		{
+			REQUIRE(port->set_qlimit(1));
+			MessageBuilder first(out, 80);
+			REQUIRE(f.space.send(send->get(), first.finish(), MAILBOX_MSG_TYPE_COPY_SEND));
+			MessageBuilder b(out, 81);
+			b.give(*buf);
+			auto r = f.space.send(send->get(), b.finish(), MAILBOX_MSG_TYPE_COPY_SEND,
+					      MAILBOX_PORT_NULL, 0, 0ns);
+			REQUIRE_FALSE(r);
+			CHECK(r.error() == std::errc::resource_unavailable_try_again);
+			CHECK(buf->data()[size - 1] == static_cast<std::byte>((size - 1) * 5));
+			buf->data()[0] = std::byte{1}; // still the sender's, writable
+		}
+		SECTION("a sent buffer is the receiver's, shared, and moves on")
+		{
+			MessageBuilder b(out, 82);
+			b.give(*buf);
+			REQUIRE(f.space.send(send->get(), b.finish(), MAILBOX_MSG_TYPE_COPY_SEND));
+			(void)buf->release(); // gone from the sender
+			auto v = port->receive(in.span(), 0ns);
+			REQUIRE(v);
+			OolRegion got = adopt_ool(*v->descriptor(0));
+			REQUIRE(got.size() == size);
+			CHECK(got.data()[size - 1] == static_cast<std::byte>((size - 1) * 5));
+			got.data()[0] = std::byte{9};
+
+			MessageBuilder b2(out, 83);
+			b2.give(got);
+			REQUIRE(f.space.send(send->get(), b2.finish(), MAILBOX_MSG_TYPE_COPY_SEND));
+			(void)got.release();
+			auto v2 = port->receive(in.span(), 0ns);
+			REQUIRE(v2);
+			OolRegion again = adopt_ool(*v2->descriptor(0));
+			REQUIRE(again.size() == size);
+			CHECK(again.data()[0] == std::byte{9});
+			CHECK(again.data()[1] == std::byte{5});
+		}
+	}
+	f.check_no_names_left();
+}
+
+TEST_CASE("An out-of-line buffer of size 0 is refused", "[device][ool][move]")
+{
+	NEED_FEATURE(MAILBOX_FEATURE_OOL_MOVE);
+	SpaceFixture f;
+	auto buf = f.space.ool_buffer(0);
+	REQUIRE_FALSE(buf);
+	CHECK(errno_of(buf.error()) == EINVAL);
+}
