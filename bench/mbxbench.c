@@ -1254,9 +1254,9 @@ static void fig_throughput(void)
  */
 #define BW_WARMUP	4
 
-enum bw_kind { B_INLINE, B_OOL, B_PIPE, B_SEQPACKET, B_NR };
+enum bw_kind { B_INLINE, B_OOL, B_OOL_MOVE, B_PIPE, B_SEQPACKET, B_NR };
 static const char *const bw_name[B_NR] = {
-	"mailbox_inline", "mailbox_ool", "pipe", "seqpacket",
+	"mailbox_inline", "mailbox_ool", "mailbox_ool_move", "pipe", "seqpacket",
 };
 
 struct ool_msg {
@@ -1278,15 +1278,56 @@ static __u32 max_msg_size(void)
 
 static const char *bw_why[B_NR];	/* why bw_run() returned -1 */
 
+/*
+ * mailbox_ool_move: a pool of out-of-line buffers (mmap of /dev/mailbox)
+ * passed back and forth: the sender sends one with deallocate (moved, not
+ * copied), the receiver reads one byte per page and sends it back the same
+ * way on a port of the sender's, which takes returned buffers for its next
+ * sends. Both directions are timed. The sender fills each buffer once,
+ * when it makes it, during the untimed warm-up (the pool is as large as the
+ * warm-up), as the other senders write their buffer once before the run.
+ */
+#define BW_POOL		4
+
+/* One out-of-line descriptor, @addr/@size, to @dest; @move: deallocate. */
+static int bw_send_ool(int fd, __u32 dest, void *addr, size_t size, bool move)
+{
+	struct ool_msg om = { 0 };
+
+	om.h.bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0) |
+		    MAILBOX_MSGH_COMPLEX;
+	om.h.remote_port = dest;
+	om.h.id = 6;
+	om.body.descriptor_count = 1;
+	om.ool.address = (uintptr_t)addr;
+	om.ool.size = size;
+	om.ool.copy = MAILBOX_VIRTUAL_COPY;
+	om.ool.deallocate = move;
+	om.ool.type = MAILBOX_MSG_OOL_DESCRIPTOR;
+	return mbx_msg(fd, MAILBOX_MSG_SEND, &om, sizeof(om), NULL, 0, 0);
+}
+
+/* Receive one out-of-line message on @port: its mapping. */
+static unsigned char *bw_recv_ool(int fd, __u32 port)
+{
+	static char rbuf[MAXBUF];
+	struct ool_msg *om = (void *)rbuf;
+
+	if (mbx_msg(fd, MAILBOX_MSG_RCV, NULL, 0, rbuf, sizeof(rbuf), port))
+		return NULL;
+	return (unsigned char *)(uintptr_t)om->ool.address;
+}
+
 /* Bytes per second for @count messages of @size, or -1 if not possible. */
 static double bw_run(enum bw_kind kind, long count, size_t size)
 {
-	static char rbuf[MAXBUF];
 	int fd[2] = { -1, -1 }, go[2], srv_fd = -1;
 	unsigned char *buf;
 	long page = sysconf(_SC_PAGESIZE);
+	struct mbx_conn mc = { 0 };
+	long warm = BW_WARMUP;
 	uint64_t t0, t1;
-	__u32 port = 0;
+	__u32 port = 0, back = 0;
 	pid_t pid;
 	int st;
 
@@ -1301,8 +1342,15 @@ static double bw_run(enum bw_kind kind, long count, size_t size)
 		if (size > max_msg_size())
 			goto skip;
 		/* fall through */
+	case B_OOL_MOVE:
 	case B_OOL:
 		srv_fd = mbx_open();
+		bw_why[kind] = "module without MAILBOX_FEATURE_OOL_MOVE";
+		if (kind == B_OOL_MOVE &&
+		    !mbx_has(srv_fd, MAILBOX_FEATURE_OOL_MOVE)) {
+			close(srv_fd);
+			goto skip;
+		}
 		port = mbx_port(srv_fd, MAILBOX_RIGHT_RECEIVE);
 		/* At most ~8 MiB queued (2 messages at 16 MiB). */
 		mbx_qlimit(srv_fd, port, size >= (4 << 20) ? 2 :
@@ -1330,6 +1378,12 @@ static double bw_run(enum bw_kind kind, long count, size_t size)
 	default:
 		goto skip;
 	}
+	if (kind == B_OOL_MOVE) {
+		/* The sender's space, and a way back to it for the buffers. */
+		mc = mbx_connect(srv_fd, port);
+		back = mbx_make_send(mc.fd, srv_fd, mc.reply);
+		warm = BW_POOL;
+	}
 	if (pipe(go))
 		die("pipe");
 	pid = fork();
@@ -1337,18 +1391,21 @@ static double bw_run(enum bw_kind kind, long count, size_t size)
 		die("fork");
 	if (!pid) {
 		struct mbx_conn c = { 0 };
-		struct ool_msg om = { 0 };
 		struct mailbox_msg_header *h = (void *)buf;
+		unsigned char *b;
 		char g;
 
 		close(go[1]);
-		if (srv_fd >= 0) {
+		if (kind == B_OOL_MOVE) {
+			c = mc;
+			close(srv_fd);
+		} else if (srv_fd >= 0) {
 			c = mbx_connect(srv_fd, port);
 			close(srv_fd);
 		}
 		if (read(go[0], &g, 1) != 0)
 			_exit(1);
-		for (long i = 0; i < count + BW_WARMUP; i++) {
+		for (long i = 0; i < count + warm; i++) {
 			switch (kind) {
 			case B_INLINE:
 				h->bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0);
@@ -1360,16 +1417,20 @@ static double bw_run(enum bw_kind kind, long count, size_t size)
 					_exit(1);
 				break;
 			case B_OOL:
-				om.h.bits = MAILBOX_MSGH_BITS(MAILBOX_MSG_TYPE_COPY_SEND, 0) |
-					    MAILBOX_MSGH_COMPLEX;
-				om.h.remote_port = c.svc;
-				om.h.id = 6;
-				om.body.descriptor_count = 1;
-				om.ool.address = (uintptr_t)buf;
-				om.ool.size = size;
-				om.ool.copy = MAILBOX_VIRTUAL_COPY;
-				om.ool.type = MAILBOX_MSG_OOL_DESCRIPTOR;
-				if (mbx_msg(c.fd, MAILBOX_MSG_SEND, &om, sizeof(om), NULL, 0, 0))
+				if (bw_send_ool(c.fd, c.svc, buf, size, false))
+					_exit(1);
+				break;
+			case B_OOL_MOVE:
+				if (i < BW_POOL) {
+					b = mmap(NULL, size, PROT_READ | PROT_WRITE,
+						 MAP_SHARED, c.fd, 0);
+					if (b == MAP_FAILED)
+						_exit(1);
+					memset(b, 0x5a, size);
+				} else if (!(b = bw_recv_ool(c.fd, c.reply))) {
+					_exit(1);
+				}
+				if (bw_send_ool(c.fd, c.svc, b, size, true))
 					_exit(1);
 				break;
 			case B_PIPE:
@@ -1390,29 +1451,36 @@ static double bw_run(enum bw_kind kind, long count, size_t size)
 		close(fd[1]);		/* a failed sender gives EOF */
 		fd[1] = -1;
 	}
+	if (kind == B_OOL_MOVE)
+		close(mc.fd);		/* the sender's now */
 	close(go[1]);			/* go */
 	t0 = 0;
-	for (long i = 0; i < count + BW_WARMUP; i++) {
-		if (i == BW_WARMUP)
+	for (long i = 0; i < count + warm; i++) {
+		if (i == warm)
 			t0 = now_ns();
 		switch (kind) {
 		case B_INLINE:
 			if (mbx_msg(srv_fd, MAILBOX_MSG_RCV, NULL, 0, buf, size, port))
 				die("mailbox receive");
 			break;
-		case B_OOL: {
-			struct ool_msg *om = (void *)rbuf;
-			volatile unsigned char *p;
+		case B_OOL:
+		case B_OOL_MOVE: {
+			volatile unsigned char *p = bw_recv_ool(srv_fd, port);
 			unsigned long sum = 0;
 
-			if (mbx_msg(srv_fd, MAILBOX_MSG_RCV, NULL, 0, rbuf, sizeof(rbuf), port))
+			if (!p)
 				die("mailbox ool receive");
-			p = (volatile unsigned char *)(uintptr_t)om->ool.address;
 			for (size_t o = 0; o < size; o += page)
 				sum += p[o];
 			if (sum != (size + page - 1) / page * 0x5a)
 				die("ool data");
-			munmap((void *)p, size);
+			/*
+			 * A moved buffer goes back to the sender (once the
+			 * sender's space is gone, a send fails: unmap it).
+			 */
+			if (kind == B_OOL ||
+			    bw_send_ool(srv_fd, back, (void *)p, size, true))
+				munmap((void *)p, size);
 			break;
 		}
 		case B_PIPE:
@@ -1483,6 +1551,10 @@ static void fig_bandwidth(void)
 			if (k != B_OOL && med[k] > 0 && med[B_OOL] > 0)
 				result("bandwidth", cas, bw_name[k], "ool_ratio",
 				       med[B_OOL] / med[k]);
+		for (int k = 0; k < B_NR; k++)
+			if (k != B_OOL_MOVE && med[k] > 0 && med[B_OOL_MOVE] > 0)
+				result("bandwidth", cas, bw_name[k], "move_ratio",
+				       med[B_OOL_MOVE] / med[k]);
 	}
 }
 
