@@ -130,12 +130,13 @@ static struct file *mbx_ool_buffer_get(struct mm_struct *mm, u64 addr,
 
 /*
  * Map @o's file back at the sender's address, over the placeholder (or the
- * hole a failed replacement left). Return: true if mapped.
+ * hole a failed replacement left); if the sender remapped the range itself,
+ * the buffer is lost and the kernel log says so.
  */
-static bool mbx_ool_remap(struct mbx_ool *o)
+static void mbx_ool_remap(struct mbx_ool *o)
 {
 	unsigned long len = PAGE_ALIGN((unsigned long)o->size);
-	unsigned long addr = o->dealloc_start, ret;
+	unsigned long addr = o->dealloc_start;
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	bool ours;
@@ -146,10 +147,10 @@ static bool mbx_ool_remap(struct mbx_ool *o)
 			!vma->vm_file &&
 			!(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)));
 	mmap_read_unlock(mm);
-	if (!ours)
-		return false;
-	ret = vm_mmap(o->file, addr, len, o->prot, MAP_SHARED | MAP_FIXED, 0);
-	return !IS_ERR_VALUE(ret);
+	if (!ours || IS_ERR_VALUE(vm_mmap(o->file, addr, len, o->prot,
+					  MAP_SHARED | MAP_FIXED, 0)))
+		pr_warn_ratelimited("pid %d: out-of-line buffer at %#lx lost: its range was remapped during the send\n",
+				    task_pid_nr(current), addr);
 }
 
 /**
@@ -189,9 +190,7 @@ bool mbx_ool_move(struct mbx_ool *o, u64 addr, u32 size)
 	 */
 	if (IS_ERR_VALUE(ret) || !mbx_ool_file_idle(file) ||
 	    !mbx_ool_file_private(file)) {
-		if (!mbx_ool_remap(o))
-			pr_warn_ratelimited("pid %d: out-of-line buffer at %#llx lost: its range was remapped during the send\n",
-					    task_pid_nr(current), addr);
+		mbx_ool_remap(o);
 		fput(file);
 		memset(o, 0, sizeof(*o));
 		return false;
@@ -218,10 +217,7 @@ void mbx_ool_give_back(struct mbx_msg *msg)
 
 		if (!o->moved)
 			continue;
-		if (!mbx_ool_remap(o))
-			pr_warn_ratelimited("pid %d: out-of-line buffer at %#llx lost: its range was remapped during the send\n",
-					    task_pid_nr(current),
-					    o->dealloc_start);
+		mbx_ool_remap(o);
 		o->moved = false;
 		mbx_stat_add(MBX_STAT_TOTAL_OOL_MOVES, -1);
 	}
